@@ -1,0 +1,75 @@
+"""Finish the baked project: keep the files the chosen options need, write a local .env.
+
+Runs inside the generated project directory, offline. The logic is plain
+functions so that the template's tests can import and exercise it.
+"""
+
+import secrets
+import sys
+from pathlib import Path
+
+# The files only one channel layer keeps, each with the name it is kept under;
+# the other layers' files are deleted. Every other file is kept as it is.
+LAYER_FILES = {
+    "in-memory": {
+        "config/channel_layer_in_memory.py": "config/channel_layer.py",
+    },
+    "redis": {
+        "config/channel_layer_redis.py": "config/channel_layer.py",
+        "tests/test_redis_layer.py": "tests/test_redis_layer.py",
+    },
+}
+
+
+def apply_options(project_dir, answers):
+    """Keep the chosen layer's files under their final names; delete the others'."""
+    for layer, files in LAYER_FILES.items():
+        for source, target in files.items():
+            path = project_dir / source
+            if layer == answers["channel_layer"]:
+                path.rename(project_dir / target)
+            else:
+                path.unlink()
+
+
+def write_env_file(project_dir):
+    """Write .env from .env.example, with a fresh secret key. .env is git-ignored."""
+    example = (project_dir / ".env.example").read_text(encoding="utf-8")
+    secret = secrets.token_urlsafe(50)
+    lines = [
+        f"DJANGO_SECRET_KEY={secret}" if line.startswith("DJANGO_SECRET_KEY=") else line
+        for line in example.splitlines()
+    ]
+    env_file = project_dir / ".env"
+    env_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    env_file.chmod(0o600)
+
+
+def next_steps(slug):
+    return (
+        f"\nCreated {slug}/. Next:\n"
+        f"  cd {slug}\n"
+        "  make run    # virtualenv, dependencies, database, server on http://127.0.0.1:8000/\n"
+        "  make test   # the project's tests\n"
+    )
+
+
+def main(project_dir, answers):
+    apply_options(project_dir, answers)
+    write_env_file(project_dir)
+    print(next_steps(answers["project_slug"]))
+    return 0
+
+
+# fmt: off  (the values below are filled in by cookiecutter)
+if __name__ == "__main__":
+    sys.exit(
+        main(
+            Path.cwd(),
+            {
+                "project_slug": {{ cookiecutter.project_slug|tojson }},
+                "channel_layer": {{ cookiecutter.channel_layer|tojson }},
+            },
+        )
+    )
+# fmt: on

@@ -1,0 +1,1 @@
+"""Project configuration: settings, the ASGI application and URL routing."""

@@ -1,0 +1,1 @@
+"""Sample realtime features: websocket consumers, their routes and demo pages."""

@@ -1,0 +1,1 @@
+"""Websocket consumers of the sample features: echo, chat rooms and long tasks."""

@@ -1,0 +1,72 @@
+"""Refuse websocket handshakes for paths no route matches, quietly.
+
+Channels' outermost URLRouter raises ValueError for an unknown path, which
+daphne answers with HTTP 500 and logs as an ERROR with a traceback: scanners
+probing random paths flood logs and error trackers with them. This middleware
+asks the router first. An unknown path is refused at the handshake: HTTP 404
+where the server offers the websocket denial response extension (uvicorn,
+hypercorn), else a close before accept, which daphne answers with HTTP 403.
+One WARNING line names the path. Errors other than "no route" are untouched.
+
+https://channels.readthedocs.io/en/stable/topics/routing.html
+"""
+
+import logging
+
+from channels.routing import URLRouter
+
+logger = logging.getLogger(__name__)
+
+DENIAL_RESPONSE_EXTENSION = "websocket.http.response"
+
+
+def router_matches(router, path):
+    """Whether `router` (and any URLRouter nested in it) has a route for `path`."""
+    path = path.lstrip("/")
+    for route in router.routes:
+        match = route.pattern.match(path)
+        if not match:
+            continue
+        if not isinstance(route.callback, URLRouter):
+            return True
+        remaining_path = match[0]
+        if router_matches(route.callback, remaining_path):
+            return True
+    return False
+
+
+def scope_matches(router, scope):
+    """Whether the outermost `router` has a route for this scope."""
+    path = scope["path"]
+    root_path = scope.get("root_path", "")
+    if root_path:
+        if not path.startswith(root_path):
+            return False
+        path = path[len(root_path) :]
+    return router_matches(router, path)
+
+
+class RouteNotFoundMiddleware:
+    """Wraps `inner`; refuses websocket handshakes that `router` has no route for."""
+
+    def __init__(self, inner, router):
+        self.inner = inner
+        self.router = router
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "websocket" or scope_matches(self.router, scope):
+            return await self.inner(scope, receive, send)
+        logger.warning("Websocket refused: no route for path %r", scope["path"][:200])
+        await receive()  # websocket.connect
+        extensions = scope.get("extensions") or {}
+        if DENIAL_RESPONSE_EXTENSION in extensions:
+            await send(
+                {
+                    "type": "websocket.http.response.start",
+                    "status": 404,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+                }
+            )
+            await send({"type": "websocket.http.response.body", "body": b"Not Found"})
+        else:
+            await send({"type": "websocket.close"})

@@ -1,0 +1,1 @@
+"""The project's tests: consumers through the whole stack, pages, settings."""

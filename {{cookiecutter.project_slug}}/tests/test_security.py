@@ -1,0 +1,77 @@
+"""The websocket stack refuses foreign origins and unknown paths, quietly."""
+
+import logging
+
+import pytest
+from channels.generic.websocket import WebsocketConsumer
+from channels.routing import URLRouter
+from channels.testing import ApplicationCommunicator
+from django.urls import path, re_path
+
+from realtime.route_not_found import RouteNotFoundMiddleware, router_matches
+from tests.clients import communicator
+
+# Channels closes stale database connections when a socket disconnects.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [b"http://evil.example", b"http://localhost.evil.example", None],
+    ids=["foreign", "lookalike", "missing"],
+)
+async def test_handshakes_from_other_origins_are_refused(origin):
+    client = communicator("/ws/echo/", origin=origin)
+    connected, _ = await client.connect()
+    assert not connected
+
+
+async def test_an_unknown_path_is_refused_with_one_warning_and_no_traceback(caplog):
+    caplog.set_level(logging.DEBUG)
+    client = communicator("/ws/nothing-here/")
+    connected, _ = await client.connect()
+    assert not connected
+    [record] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert record.levelname == "WARNING"
+    assert "/ws/nothing-here/" in record.getMessage()
+    assert record.exc_info is None
+
+
+async def test_an_unknown_path_gets_404_where_the_server_can_send_one():
+    client = communicator("/ws/nothing-here/")
+    client.scope["extensions"] = {"websocket.http.response": {}}
+    await client.send_input({"type": "websocket.connect"})
+    response = await client.receive_output()
+    assert response["type"] == "websocket.http.response.start"
+    assert response["status"] == 404
+
+
+class BrokenConsumer(WebsocketConsumer):
+    def connect(self):
+        raise ValueError("a bug in a consumer")
+
+
+async def test_errors_other_than_no_route_still_surface():
+    router = URLRouter([path("ws/broken/", BrokenConsumer.as_asgi())])
+    application = RouteNotFoundMiddleware(router, router=router)
+    client = ApplicationCommunicator(
+        application, {"type": "websocket", "path": "/ws/broken/", "headers": []}
+    )
+    await client.send_input({"type": "websocket.connect"})
+    with pytest.raises(ValueError, match="a bug in a consumer"):
+        await client.receive_output()
+
+
+def test_the_route_check_follows_nested_routers():
+    consumer = BrokenConsumer.as_asgi()
+    router = URLRouter(
+        [
+            re_path(r"^ws/rooms/", URLRouter([path("<int:number>/", consumer)])),
+            path("ws/flat/", consumer),
+        ]
+    )
+    assert router_matches(router, "/ws/flat/")
+    assert router_matches(router, "/ws/rooms/7/")
+    assert not router_matches(router, "/ws/rooms/seven/")
+    assert not router_matches(router, "/ws/flat/extra/")
+    assert not router_matches(router, "/ws/")

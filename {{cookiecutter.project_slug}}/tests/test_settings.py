@@ -1,0 +1,79 @@
+"""Settings come from the environment, safely by default."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_list, env_number, env_str, read_env_file
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def test_debug_is_off_unless_asked_for():
+    assert settings.DEBUG is False or os.environ.get("DJANGO_DEBUG")
+
+
+def test_daphne_comes_first_so_runserver_serves_websockets():
+    assert settings.INSTALLED_APPS[0] == "daphne"
+    assert settings.ASGI_APPLICATION == "config.asgi.application"
+
+
+def test_a_missing_secret_key_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv("DJANGO_TEST_SECRET", raising=False)
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_TEST_SECRET"):
+        env_str("DJANGO_TEST_SECRET")
+
+
+@pytest.mark.parametrize(("word", "value"), [("true", True), ("0", False)])
+def test_booleans_are_read_from_words(monkeypatch, word, value):
+    monkeypatch.setenv("DJANGO_TEST_FLAG", word)
+    assert env_bool("DJANGO_TEST_FLAG", default=not value) is value
+
+
+def test_a_word_that_is_not_a_boolean_is_refused(monkeypatch):
+    monkeypatch.setenv("DJANGO_TEST_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="not a boolean"):
+        env_bool("DJANGO_TEST_FLAG", default=False)
+
+
+def test_lists_and_numbers(monkeypatch):
+    monkeypatch.setenv("DJANGO_TEST_LIST", " a.example, ,b.example ")
+    monkeypatch.setenv("DJANGO_TEST_NUMBER", "x")
+    assert env_list("DJANGO_TEST_LIST", "") == ["a.example", "b.example"]
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_TEST_NUMBER"):
+        env_number("DJANGO_TEST_NUMBER", 1)
+
+
+def test_the_env_file_never_overrides_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("DJANGO_TEST_A", "from-environment")
+    monkeypatch.delenv("DJANGO_TEST_B", raising=False)
+    env_file = tmp_path / ".env"
+    env_file.write_text("# comment\nDJANGO_TEST_A=file\nDJANGO_TEST_B='quoted'\n")
+    read_env_file(env_file)
+    assert os.environ["DJANGO_TEST_A"] == "from-environment"
+    assert os.environ.pop("DJANGO_TEST_B") == "quoted"
+
+
+def test_the_deployment_checklist_passes_behind_tls():
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SECRET_KEY": "k" * 10 + "-deployment-check-" + "q7Z" * 12,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_HTTPS": "true",
+        "DJANGO_ALLOWED_HOSTS": "example.com",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=PROJECT_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
