@@ -61,7 +61,8 @@ def main(project_dir, answers):
     return 0
 
 
-# fmt: off  (the values below are filled in by cookiecutter)
+# Cookiecutter fills in the answers below before running this file.
+# fmt: off
 if __name__ == "__main__":
     sys.exit(
         main(

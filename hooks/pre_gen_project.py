@@ -35,9 +35,12 @@ def slug_errors(slug):
     if not SLUG_PATTERN.match(slug) or keyword.iskeyword(slug):
         return [
             f"project_slug {slug!r} must be a lowercase Python identifier "
-            "(letters, digits and underscores, not starting with a digit, not a keyword)."
+            "(letters, digits and underscores, not starting with a digit, "
+            "not a keyword)."
         ]
-    shadowed = PROJECT_PACKAGES | THIRD_PARTY_MODULES | set(sys.stdlib_module_names)
+    # sys.stdlib_module_names leaves out the regression-test package "test".
+    standard = set(sys.stdlib_module_names) | {"test"}
+    shadowed = PROJECT_PACKAGES | THIRD_PARTY_MODULES | standard
     if slug in shadowed:
         return [
             f"project_slug {slug!r} would shadow the module {slug!r} that the project "
@@ -66,7 +69,8 @@ def main(answers):
     return 1 if errors else 0
 
 
-# fmt: off  (the values below are filled in by cookiecutter)
+# Cookiecutter fills in the answers below before running this file.
+# fmt: off
 if __name__ == "__main__":
     sys.exit(
         main(

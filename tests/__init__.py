@@ -1,0 +1,1 @@
+"""Tests of the template: bakes, hooks, and baked projects on real servers."""

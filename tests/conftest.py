@@ -1,0 +1,49 @@
+"""Fixtures: baked projects (one per named combination), a Redis, daphne servers."""
+
+import os
+
+import pytest
+
+from tests.baking import COMBINATIONS, bake
+from tests.servers import Daphne, RedisServer
+
+
+@pytest.fixture(scope="session")
+def baked(tmp_path_factory):
+    """Bake each named combination once per session: baked[name] is its directory."""
+    projects = {}
+
+    def get(name):
+        if name not in projects:
+            output = tmp_path_factory.mktemp(f"bake-{name}")
+            projects[name] = bake(output, **COMBINATIONS[name])
+        return projects[name]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """REDIS_URL when set; else a private redis-server, stopped after the session."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def daphne(tmp_path):
+    """daphne(project_dir, **env) starts a server; all are stopped after the test."""
+    servers = []
+
+    def start(project_dir, port=None, **env):
+        log_path = tmp_path / f"daphne-{len(servers)}.log"
+        server = Daphne(project_dir, log_path, port=port, env=env)
+        servers.append(server)
+        return server.start()
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -1,0 +1,144 @@
+"""The hooks: bad answers stop generation with one clear line and leave nothing."""
+
+import importlib.util
+import json
+import stat
+import sys
+import tomllib
+
+import pytest
+
+from tests.baking import (
+    PROJECT_TEMPLATE_DIR,
+    RUFF,
+    TEMPLATE_DIR,
+    bake,
+    bake_cli,
+    run_in,
+)
+
+
+def load_hook(name):
+    spec = importlib.util.spec_from_file_location(
+        name, TEMPLATE_DIR / "hooks" / f"{name}.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+pre_gen = load_hook("pre_gen_project")
+post_gen = load_hook("post_gen_project")
+
+
+@pytest.mark.parametrize(
+    ("slug", "rule"),
+    [
+        ("My-Project", "lowercase Python identifier"),
+        ("1chat", "lowercase Python identifier"),
+        ("chat app", "lowercase Python identifier"),
+        ("class", "lowercase Python identifier"),
+        ("caf\u00e9", "lowercase Python identifier"),
+        ("django", "would shadow"),
+        ("channels", "would shadow"),
+        ("daphne", "would shadow"),
+        ("test", "would shadow"),
+        ("config", "would shadow"),
+        ("realtime", "would shadow"),
+        ("asyncio", "would shadow"),
+    ],
+)
+def test_bad_slugs_are_refused_with_the_rule(slug, rule):
+    [error] = pre_gen.slug_errors(slug)
+    assert repr(slug) in error
+    assert rule in error
+
+
+@pytest.mark.parametrize("slug", ["chat", "my_project2", "_private"])
+def test_good_slugs_pass(slug):
+    assert pre_gen.slug_errors(slug) == []
+
+
+def test_a_bad_slug_stops_the_bake_with_one_clear_line_and_leaves_nothing(tmp_path):
+    result = bake_cli(tmp_path, "project_slug=Bad-Slug")
+    assert result.returncode != 0
+    first_line = result.stderr.strip().splitlines()[0]
+    assert first_line.startswith("ERROR: project_slug 'Bad-Slug' must be")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bad_email_stops_the_bake(tmp_path):
+    result = bake_cli(tmp_path, "author_email=nobody")
+    assert result.returncode != 0
+    assert "author_email 'nobody' is not an email address" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_optional_file_in_the_table_exists_in_the_template():
+    for files in post_gen.LAYER_FILES.values():
+        for source in files:
+            assert (PROJECT_TEMPLATE_DIR / source).is_file(), source
+
+
+def test_every_channel_layer_choice_has_its_files():
+    context = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
+    choices = set(context["channel_layer"])
+    assert choices == set(post_gen.LAYER_FILES)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        'The "Quoted" Chat',
+        "Ada's Chat",
+        "Back\\slash Chat",
+        "Caf\u00e9 \u00dcber \u65e5\u672c",
+    ],
+    ids=["quotes", "apostrophe", "backslash", "non-ascii"],
+)
+def test_awkward_project_names_bake_into_valid_python_and_toml(tmp_path, name):
+    project = bake(
+        tmp_path,
+        project_name=name,
+        project_slug="awkward",
+        description=f"About {name}",
+        author_name=name,
+    )
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["description"] == f"About {name}"
+    assert pyproject["project"]["authors"][0]["name"] == name
+    printed = run_in(
+        project,
+        sys.executable,
+        "-c",
+        "import os; os.environ['DJANGO_SECRET_KEY'] = 'x' * 50;"
+        "from config import settings; print(settings.PROJECT_NAME)",
+    )
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout.strip() == name
+    assert run_in(project, *RUFF, "check", ".").returncode == 0
+
+
+def test_the_slug_derived_from_a_non_ascii_name_is_an_identifier(tmp_path):
+    project = bake(tmp_path, project_name="Caf\u00e9 Chat!")
+    assert project.name == "cafe_chat"
+
+
+def test_the_env_file_gets_a_fresh_secret_and_stays_private(tmp_path):
+    first = bake(tmp_path / "one")
+    second = bake(tmp_path / "two")
+    secrets = []
+    for project in (first, second):
+        env_file = project / ".env"
+        assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+        [line] = [
+            line
+            for line in env_file.read_text().splitlines()
+            if line.startswith("DJANGO_SECRET_KEY=")
+        ]
+        secrets.append(line.split("=", 1)[1])
+        assert ".env" in (project / ".gitignore").read_text().splitlines()
+        example = (project / ".env.example").read_text()
+        assert "DJANGO_SECRET_KEY=\n" in example
+    assert len(secrets[0]) >= 50
+    assert secrets[0] != secrets[1]
