@@ -1,0 +1,40 @@
+"""Two daphne processes sharing one real Redis: chat crosses processes, both ways."""
+
+import asyncio
+import json
+
+import pytest
+from websockets.asyncio.client import connect
+
+
+@pytest.fixture
+def two_servers(baked, daphne, redis_url):
+    project = baked("redis")
+    return daphne(project, REDIS_URL=redis_url), daphne(project, REDIS_URL=redis_url)
+
+
+def websocket(server, path):
+    return connect(f"{server.ws_url}{path}", origin=server.origin, open_timeout=10)
+
+
+async def receive_message(socket):
+    return json.loads(await asyncio.wait_for(socket.recv(), 5))["message"]
+
+
+async def test_a_message_reaches_members_on_the_other_process_both_ways(two_servers):
+    first, second = two_servers
+    async with (
+        websocket(first, "/ws/chat/shared/") as on_first,
+        websocket(second, "/ws/chat/shared/") as on_second,
+        websocket(second, "/ws/chat/other/") as elsewhere,
+    ):
+        await on_first.send(json.dumps({"message": "from the first"}))
+        assert await receive_message(on_second) == "from the first"
+        assert await receive_message(on_first) == "from the first"
+
+        await on_second.send(json.dumps({"message": "from the second"}))
+        assert await receive_message(on_first) == "from the second"
+        assert await receive_message(on_second) == "from the second"
+
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(elsewhere.recv(), 0.3)
