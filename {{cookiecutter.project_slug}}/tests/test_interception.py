@@ -6,6 +6,9 @@ from channels.testing import WebsocketCommunicator
 
 from realtime.interception import WebsocketInterceptionMiddleware
 
+# Channels closes stale database connections when a socket disconnects.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 class ShoutingEcho(AsyncWebsocketConsumer):
     channel_layer_alias = None
