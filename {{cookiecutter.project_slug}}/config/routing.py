@@ -5,8 +5,8 @@ A websocket handshake passes, outermost first:
 2. RouteNotFoundMiddleware: refuses a path no route matches, before any
    session lookup, with one WARNING line instead of a 500 and a traceback;
 3. CountingMiddleware: counts connections and messages (realtime/counters.py);
-4. MessageSizeLimitMiddleware: closes with 1009 a client sending an oversize message;
-5. RateLimitMiddleware: closes with 1008 a client sending too fast;
+4. MessageSizeLimitMiddleware: closes with 4009 a client sending an oversize message;
+5. RateLimitMiddleware: closes with 4008 a client sending too fast;
 6. AuthMiddlewareStack: cookies, session, and scope["user"];
 7. URLRouter: the consumer for the path.
 

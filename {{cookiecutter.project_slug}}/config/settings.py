@@ -91,7 +91,7 @@ LOGGING = {
 }
 
 # Every websocket (realtime/rate_limit.py, realtime/message_size.py): a client
-# over the rate is closed with 1008, one over the size with 1009. Daphne's own
+# over the rate is closed with 4008, one over the size with 4009. Daphne's own
 # cap is 1 MiB. A rate of 0 turns the rate limit off.
 WEBSOCKET_RATE_LIMIT = env_number("WEBSOCKET_RATE_LIMIT", 20.0, kind=float)
 WEBSOCKET_RATE_BURST = env_number("WEBSOCKET_RATE_BURST", 40)

@@ -1,8 +1,8 @@
 """Close websockets that send a message larger than a limit below daphne's 1 MiB cap.
 
 A text or binary message over `max_bytes` (UTF-8 bytes for text) closes the
-socket with 1009 (message too big) and logs one WARNING line with the path and
-client address; the application never sees the message. Setting:
+socket with 4009 (message too big; see close_codes.py) and logs one WARNING
+line with the path and client address; the application never sees the message. Setting:
 WEBSOCKET_MAX_MESSAGE_BYTES. Daphne itself drops anything over 1 MiB.
 
 https://www.rfc-editor.org/rfc/rfc6455#section-7.4.1
@@ -10,11 +10,10 @@ https://www.rfc-editor.org/rfc/rfc6455#section-7.4.1
 
 import logging
 
+from realtime.close_codes import MESSAGE_TOO_BIG
 from realtime.interception import WebsocketInterceptionMiddleware, client_address
 
 logger = logging.getLogger(__name__)
-
-MESSAGE_TOO_BIG = 1009
 
 
 def text_fits(text, max_bytes):
@@ -28,7 +27,7 @@ def text_fits(text, max_bytes):
 
 
 class MessageSizeLimitMiddleware(WebsocketInterceptionMiddleware):
-    """Wraps `inner`; closes with 1009 a connection that sends over `max_bytes`."""
+    """Wraps `inner`; closes with 4009 a connection that sends over `max_bytes`."""
 
     def __init__(self, inner, max_bytes):
         super().__init__(inner)
@@ -48,7 +47,8 @@ class MessageSizeLimitMiddleware(WebsocketInterceptionMiddleware):
                 return message
         scope = connection.scope
         logger.warning(
-            "Websocket closed (1009): a message of %s bytes, limit %s, on %r from %s",
+            "Websocket closed (%s): a message of %s bytes, limit %s, on %r from %s",
+            MESSAGE_TOO_BIG,
             size,
             self.max_bytes,
             scope["path"][:200],

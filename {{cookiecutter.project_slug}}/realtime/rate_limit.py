@@ -1,10 +1,11 @@
 """Close websockets that send faster than a rate: a token bucket per connection.
 
 Each connection may send `burst` messages at once, refilled at `rate` messages
-per second. A message over the limit closes the socket with 1008 (policy
-violation) and logs one WARNING line with the path and client address; the
-application sees a disconnect instead of the message. Only websocket.receive
-messages count. Settings: WEBSOCKET_RATE_LIMIT and WEBSOCKET_RATE_BURST.
+per second. A message over the limit closes the socket with 4008 (policy
+violation; see close_codes.py) and logs one WARNING line with the path and
+client address; the application sees a disconnect instead of the message.
+Only websocket.receive messages count. Settings: WEBSOCKET_RATE_LIMIT and
+WEBSOCKET_RATE_BURST.
 
 https://www.rfc-editor.org/rfc/rfc6455#section-7.4.1
 """
@@ -12,11 +13,10 @@ https://www.rfc-editor.org/rfc/rfc6455#section-7.4.1
 import logging
 from time import monotonic
 
+from realtime.close_codes import POLICY_VIOLATION
 from realtime.interception import WebsocketInterceptionMiddleware, client_address
 
 logger = logging.getLogger(__name__)
-
-POLICY_VIOLATION = 1008
 
 
 class TokenBucket:
@@ -42,7 +42,7 @@ class TokenBucket:
 
 
 class RateLimitMiddleware(WebsocketInterceptionMiddleware):
-    """Wraps `inner`; closes with 1008 a client over `rate`/s (`burst` at once)."""
+    """Wraps `inner`; closes with 4008 a client over `rate`/s (`burst` at once)."""
 
     def __init__(self, inner, rate, burst):
         super().__init__(inner)
@@ -61,7 +61,8 @@ class RateLimitMiddleware(WebsocketInterceptionMiddleware):
             return message
         scope = connection.scope
         logger.warning(
-            "Websocket closed (1008): over %s messages/s (burst %s) on %r from %s",
+            "Websocket closed (%s): over %s messages/s (burst %s) on %r from %s",
+            POLICY_VIOLATION,
             self.rate,
             self.burst,
             scope["path"][:200],

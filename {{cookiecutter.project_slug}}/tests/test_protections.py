@@ -32,13 +32,13 @@ def warnings_from(caplog, logger_name):
     ]
 
 
-async def test_a_flood_is_closed_with_1008_and_logged_once(caplog):
+async def test_a_flood_is_closed_with_4008_and_logged_once(caplog):
     burst = settings.WEBSOCKET_RATE_BURST
     async with open_websocket("/ws/echo/") as client:
         for number in range(burst * 3):
             await client.send_to(text_data=str(number))
         texts, close = await receive_until_close(client)
-    assert close == {"type": "websocket.close", "code": 1008}
+    assert close == {"type": "websocket.close", "code": 4008}
     # The burst went through, in order; the rest never reached the consumer.
     assert burst <= len(texts) < burst * 2
     assert texts == [str(number) for number in range(len(texts))]
@@ -56,7 +56,7 @@ async def test_a_steady_sender_under_the_rate_is_never_closed():
     assert not bucket.take()
 
 
-async def test_an_oversize_message_is_closed_with_1009_and_logged_once(caplog):
+async def test_an_oversize_message_is_closed_with_4009_and_logged_once(caplog):
     limit = settings.WEBSOCKET_MAX_MESSAGE_BYTES
     async with open_websocket("/ws/echo/") as client:
         await client.send_to(text_data="x" * limit)
@@ -64,7 +64,7 @@ async def test_an_oversize_message_is_closed_with_1009_and_logged_once(caplog):
         await client.send_to(bytes_data=b"x" * (limit + 1))
         texts, close = await receive_until_close(client)
     assert texts == []
-    assert close == {"type": "websocket.close", "code": 1009}
+    assert close == {"type": "websocket.close", "code": 4009}
     [record] = warnings_from(caplog, "realtime.message_size")
     assert str(limit + 1) in record.getMessage()
 
@@ -90,6 +90,6 @@ async def test_counters_count_connections_closes_and_messages():
     assert after["messages_in"] - before["messages_in"] == 4
     assert after["messages_out"] - before["messages_out"] == 3
     closed = after["closed"]
-    for code, count in {1000: 1, 1009: 1}.items():
+    for code, count in {1000: 1, 4009: 1}.items():
         assert closed.get(code, 0) - before["closed"].get(code, 0) == count
     assert after["open"] == before["open"]
