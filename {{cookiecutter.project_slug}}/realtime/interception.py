@@ -77,7 +77,7 @@ class WebsocketInterceptionMiddleware:
         return message
 
     def on_finish(self, connection, error):
-        """Called once the application returns; `error` is what it raised, or None."""
+        """When the application returns, if a hook is overridden; `error` it raised."""
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "websocket" or not (
