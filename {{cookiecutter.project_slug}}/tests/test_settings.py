@@ -14,13 +14,10 @@ from config.env import env_bool, env_list, env_number, env_str, read_env_file
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
-def settings_without_environment(expression):
-    """Evaluate `expression` on the settings, with no .env and no DJANGO_* set."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO")}
-    environment["DJANGO_ENV_FILE"] = str(PROJECT_DIR / "no-such-file")
-    environment["DJANGO_SECRET_KEY"] = "s" * 50
+def run_python(arguments, environment):
+    """Run this interpreter in the project directory; return its stripped output."""
     result = subprocess.run(
-        [sys.executable, "-c", f"from config import settings; print({expression})"],
+        [sys.executable, *arguments],
         cwd=PROJECT_DIR,
         env=environment,
         capture_output=True,
@@ -29,6 +26,15 @@ def settings_without_environment(expression):
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
+
+
+def settings_without_environment(expression):
+    """Evaluate `expression` on the settings, with no .env and no DJANGO_* set."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO")}
+    environment["DJANGO_ENV_FILE"] = str(PROJECT_DIR / "no-such-file")
+    environment["DJANGO_SECRET_KEY"] = "s" * 50
+    code = f"from config import settings; print({expression})"
+    return run_python(["-c", code], environment)
 
 
 def test_debug_is_off_unless_asked_for():
@@ -87,12 +93,6 @@ def test_the_deployment_checklist_passes_behind_tls():
         "DJANGO_HTTPS": "true",
         "DJANGO_ALLOWED_HOSTS": "example.com",
     }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=PROJECT_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    run_python(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], environment
     )
-    assert result.returncode == 0, result.stderr
