@@ -48,7 +48,7 @@ TARGETS = {"echo_16": 0.35, "chat_16": 0.6, "broadcast_100": 0.3}
 PUBSUB_SETTINGS = '''"""Benchmark only: the Redis bake on RedisPubSubChannelLayer."""
 
 from config.settings import *  # noqa: F403
-from config.settings import REDIS_URL
+from config.channel_layer import REDIS_URL
 
 CHANNEL_LAYERS = {
     "default": {
@@ -69,7 +69,9 @@ def wait_for_port(port, process, timeout=30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args[:3]} exited with {process.returncode}")
+            raise RuntimeError(
+                f"{process.args[-1]} exited with {process.returncode}; see its log"
+            )
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -97,7 +99,11 @@ class Process:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        wait_for_port(self.port, self.process)
+        try:
+            wait_for_port(self.port, self.process)
+        except RuntimeError:
+            sys.stderr.write(self.log_path.read_text(errors="replace")[-2000:])
+            raise
         return self
 
     def stop(self):
