@@ -5,8 +5,11 @@ https://channels.readthedocs.io/en/stable/topics/consumers.html#websocketconsume
 
 from channels.generic.websocket import WebsocketConsumer
 
+from realtime.consumers.inline_dispatch import InlineDispatchMixin
 
-class EchoConsumer(WebsocketConsumer):
+
+class EchoConsumer(InlineDispatchMixin, WebsocketConsumer):
+    # Sync code, run on the event loop: it never blocks (see InlineDispatchMixin).
     # No channel layer: no layer receive loop per connection, and echo keeps
     # working while the layer's backend (Redis) is down.
     channel_layer_alias = None

