@@ -10,12 +10,7 @@ import shutil
 import warnings
 from pathlib import Path
 
-import pytest
-
 RUN_PY = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
-
-for module in ("cookiecutter", "daphne", "channels", "websockets"):
-    pytest.importorskip(module)
 
 
 def load_benchmark():
