@@ -13,7 +13,10 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [REDIS_URL],
+            # Each consumer's receive loop blocks in BZPOPMIN for up to 5 s;
+            # redis-py 8 gives up reading after 5 s by default, which killed
+            # sockets idle that long (code 1011). Wait longer than the block.
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
             # Messages waiting per channel. group_send drops messages to a
             # channel that is full, with only an INFO log line: size this for
             # the burst one slow client may fall behind by.

@@ -94,3 +94,13 @@ async def test_chat_through_redis(redis_layer):
         for client in (alice, bob):
             reply = json.loads(await client.receive_from(timeout=5))
             assert reply["message"] == "via redis"
+
+
+def test_layer_connections_outwait_the_blocking_receive():
+    """A socket timeout shorter than BZPOPMIN's block kills idle sockets (1011)."""
+    from channels_redis.core import RedisChannelLayer
+
+    from config import channel_layer
+
+    (host,) = channel_layer.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]
+    assert host["socket_timeout"] > RedisChannelLayer.brpop_timeout
