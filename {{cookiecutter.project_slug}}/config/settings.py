@@ -20,6 +20,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.staticfiles",
+    # For `manage.py runworker`, which runs jobs when TASK_RUNNER=worker.
+    "channels",
     "realtime",
 ]
 
