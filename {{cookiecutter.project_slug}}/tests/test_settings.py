@@ -14,8 +14,27 @@ from config.env import env_bool, env_list, env_number, env_str, read_env_file
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
+def settings_without_environment(expression):
+    """Evaluate `expression` on the settings, with no .env and no DJANGO_* set."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO")}
+    environment["DJANGO_ENV_FILE"] = str(PROJECT_DIR / "no-such-file")
+    environment["DJANGO_SECRET_KEY"] = "s" * 50
+    result = subprocess.run(
+        [sys.executable, "-c", f"from config import settings; print({expression})"],
+        cwd=PROJECT_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
 def test_debug_is_off_unless_asked_for():
-    assert settings.DEBUG is False or os.environ.get("DJANGO_DEBUG")
+    assert settings_without_environment("settings.DEBUG") == "False"
+    hosts = settings_without_environment("settings.ALLOWED_HOSTS")
+    assert hosts == "['localhost', '127.0.0.1', '[::1]']"
 
 
 def test_daphne_comes_first_so_runserver_serves_websockets():

@@ -2,7 +2,9 @@
 
 Each room is a channel-layer group. A client sends {"message": "<text>"}; every
 member, the sender included, receives {"type": "chat.message", "message": ...,
-"user": ...}. Invalid frames get an error reply, only to their sender.
+"user": ...}. Invalid frames get an error reply, only to their sender. While
+the channel layer is down, a new chat socket is refused and an open one is
+closed with 4011, with one ERROR line each (see channel_layer_faults.py).
 https://channels.readthedocs.io/en/stable/tutorial/part_3.html
 """
 
@@ -11,6 +13,7 @@ import json
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from realtime.consumers.channel_layer_faults import ChannelLayerFaultsMixin
 from realtime.consumers.database_free import DatabaseFreeMixin
 from realtime.consumers.json_messages import (
     InvalidMessage,
@@ -30,7 +33,7 @@ def parse_chat_message(text_data, bytes_data, max_length):
     return message
 
 
-class ChatConsumer(DatabaseFreeMixin, AsyncWebsocketConsumer):
+class ChatConsumer(ChannelLayerFaultsMixin, DatabaseFreeMixin, AsyncWebsocketConsumer):
     group_name = None
 
     async def connect(self):
@@ -40,12 +43,17 @@ class ChatConsumer(DatabaseFreeMixin, AsyncWebsocketConsumer):
             return
         self.group_name = room_group_name(room)
         self.user_name = self.scope["user"].get_username() or "anonymous"
-        await self.channel_layer.group_add(self.group_name, self.channel_name)
-        await self.accept()
+        joined = await self.use_layer(
+            self.channel_layer.group_add, self.group_name, self.channel_name
+        )
+        if joined:
+            await self.accept()
 
     async def disconnect(self, code):
         if self.group_name is not None:
-            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+            await self.use_layer(
+                self.channel_layer.group_discard, self.group_name, self.channel_name
+            )
 
     async def receive(self, text_data=None, bytes_data=None):
         try:
@@ -59,8 +67,10 @@ class ChatConsumer(DatabaseFreeMixin, AsyncWebsocketConsumer):
         text = json.dumps(
             {"type": "chat.message", "message": message, "user": self.user_name}
         )
-        await self.channel_layer.group_send(
-            self.group_name, {"type": "chat.message", "text": text}
+        await self.use_layer(
+            self.channel_layer.group_send,
+            self.group_name,
+            {"type": "chat.message", "text": text},
         )
 
     async def chat_message(self, event):

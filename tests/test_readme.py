@@ -1,0 +1,92 @@
+"""The README's two commands, run as a new user would type them."""
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from websockets.asyncio.client import connect
+
+from tests.baking import TEMPLATE_DIR
+from tests.servers import free_port
+
+GENERATE_AND_RUN = (
+    "pipx run cookiecutter gh:<org>/channels-starter && cd realtime_app && make run"
+)
+TEST = "make test"
+
+
+def readme_commands():
+    readme = (TEMPLATE_DIR / "README.md").read_text()
+    return re.findall(r"```sh\n(.*?)\n```", readme, flags=re.DOTALL)
+
+
+def test_the_readme_gives_exactly_these_two_commands():
+    assert readme_commands() == [GENERATE_AND_RUN, TEST]
+
+
+def wait_for_page(url, process, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the command stopped before serving"
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.read().decode()
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} was not served within {timeout}s")
+
+
+async def echo(url, origin):
+    async with connect(url, origin=origin) as socket:
+        await socket.send("ping")
+        return await socket.recv()
+
+
+def test_the_generate_command_bakes_installs_and_serves(tmp_path):
+    port = free_port()
+    command = GENERATE_AND_RUN.replace(
+        "gh:<org>/channels-starter", f"{TEMPLATE_DIR} --no-input"
+    ).replace("make run", f"make run ADDRESS=127.0.0.1:{port}")
+    environment = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "PIPX_HOME": str(tmp_path / "pipx"),
+    }
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    with open(tmp_path / "output.log", "wb") as log:
+        process = subprocess.Popen(
+            ["bash", "-c", command],
+            cwd=tmp_path,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        page = wait_for_page(f"http://127.0.0.1:{port}/", process, timeout=300)
+        assert "Realtime App" in page
+        reply = asyncio.run(
+            echo(f"ws://127.0.0.1:{port}/ws/echo/", f"http://127.0.0.1:{port}")
+        )
+        assert reply == "ping"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+
+    project = tmp_path / "realtime_app"
+    tested = subprocess.run(
+        TEST.split(),
+        cwd=project,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-2000:]
+    assert re.search(r"\b\d+ passed\b", tested.stdout)

@@ -1,0 +1,71 @@
+"""Close websockets that send faster than a rate: a token bucket per connection.
+
+Each connection may send `burst` messages at once, refilled at `rate` messages
+per second. A message over the limit closes the socket with 4008 (policy
+violation; see close_codes.py) and logs one WARNING line with the path and
+client address; the application sees a disconnect instead of the message.
+Only websocket.receive messages count. Settings: WEBSOCKET_RATE_LIMIT and
+WEBSOCKET_RATE_BURST.
+
+https://www.rfc-editor.org/rfc/rfc6455#section-7.4.1
+"""
+
+import logging
+from time import monotonic
+
+from realtime.close_codes import POLICY_VIOLATION
+from realtime.interception import WebsocketInterceptionMiddleware, client_address
+
+logger = logging.getLogger(__name__)
+
+
+class TokenBucket:
+    """`burst` tokens refilled at `rate` per second; take() spends one if any."""
+
+    __slots__ = ("burst", "rate", "tokens", "updated")
+
+    def __init__(self, rate, burst):
+        self.rate = rate
+        self.burst = burst
+        self.tokens = burst
+        self.updated = monotonic()
+
+    def take(self):
+        now = monotonic()
+        tokens = self.tokens + (now - self.updated) * self.rate
+        self.updated = now
+        if tokens >= 1:
+            self.tokens = min(tokens, self.burst) - 1
+            return True
+        self.tokens = tokens
+        return False
+
+
+class RateLimitMiddleware(WebsocketInterceptionMiddleware):
+    """Wraps `inner`; closes with 4008 a client over `rate`/s (`burst` at once)."""
+
+    def __init__(self, inner, rate, burst):
+        super().__init__(inner)
+        if rate <= 0 or burst < 1:
+            raise ValueError("the rate must be positive and the burst at least 1")
+        self.rate = rate
+        self.burst = burst
+
+    async def on_receive(self, connection, message):
+        if message["type"] != "websocket.receive":
+            return message
+        bucket = connection.state.get(TokenBucket)
+        if bucket is None:
+            bucket = connection.state[TokenBucket] = TokenBucket(self.rate, self.burst)
+        if bucket.take():
+            return message
+        scope = connection.scope
+        logger.warning(
+            "Websocket closed (%s): over %s messages/s (burst %s) on %r from %s",
+            POLICY_VIOLATION,
+            self.rate,
+            self.burst,
+            scope["path"][:200],
+            client_address(scope),
+        )
+        return await connection.close(POLICY_VIOLATION)

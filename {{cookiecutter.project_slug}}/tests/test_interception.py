@@ -1,0 +1,126 @@
+"""The interception middleware: observe, change and drop messages both ways."""
+
+import pytest
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.testing import WebsocketCommunicator
+
+from realtime.interception import WebsocketInterceptionMiddleware
+
+# Channels closes stale database connections when a socket disconnects.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class ShoutingEcho(AsyncWebsocketConsumer):
+    channel_layer_alias = None
+
+    async def receive(self, text_data=None, bytes_data=None):
+        await self.send(text_data=text_data.upper())
+
+
+class Recorder(WebsocketInterceptionMiddleware):
+    """Records every message both ways, drops "skip" frames, tags replies."""
+
+    def __init__(self, inner):
+        super().__init__(inner)
+        self.seen = []
+
+    async def on_receive(self, connection, message):
+        self.seen.append(("in", message["type"]))
+        if message.get("text") == "skip":
+            return None
+        return message
+
+    async def on_send(self, connection, message):
+        self.seen.append(("out", message["type"]))
+        if message["type"] == "websocket.send":
+            return {**message, "text": message["text"] + "!"}
+        return message
+
+
+async def test_every_message_is_seen_changed_or_dropped():
+    middleware = Recorder(ShoutingEcho.as_asgi())
+    client = WebsocketCommunicator(middleware, "/ws/")
+    connected, _ = await client.connect()
+    assert connected
+    await client.send_to(text_data="skip")
+    await client.send_to(text_data="hi")
+    assert await client.receive_from() == "HI!"
+    assert await client.receive_nothing(timeout=0.05)
+    await client.disconnect()
+    assert middleware.seen == [
+        ("in", "websocket.connect"),
+        ("out", "websocket.accept"),
+        ("in", "websocket.receive"),
+        ("in", "websocket.receive"),
+        ("out", "websocket.send"),
+        ("in", "websocket.disconnect"),
+    ]
+
+
+class ClosesOnBye(WebsocketInterceptionMiddleware):
+    async def on_receive(self, connection, message):
+        if message.get("text") == "bye":
+            return await connection.close(4000)
+        return message
+
+
+async def test_a_hook_can_close_and_the_application_sees_a_disconnect():
+    client = WebsocketCommunicator(ClosesOnBye(ShoutingEcho.as_asgi()), "/ws/")
+    await client.connect()
+    await client.send_to(text_data="bye")
+    assert await client.receive_output() == {"type": "websocket.close", "code": 4000}
+    await client.wait()  # the consumer got the disconnect and returned
+
+
+class OnlyReceive(WebsocketInterceptionMiddleware):
+    async def on_receive(self, connection, message):
+        return message
+
+
+class OnlySend(WebsocketInterceptionMiddleware):
+    async def on_send(self, connection, message):
+        return message
+
+
+@pytest.mark.parametrize(
+    ("middleware_class", "receive_untouched", "send_untouched"),
+    [
+        (WebsocketInterceptionMiddleware, True, True),
+        (OnlyReceive, False, True),
+        (OnlySend, True, False),
+    ],
+    ids=["no-hooks", "receive-only", "send-only"],
+)
+async def test_hooks_not_overridden_leave_receive_and_send_untouched(
+    middleware_class, receive_untouched, send_untouched
+):
+    got = {}
+
+    async def application(scope, receive, send):
+        got["receive"], got["send"] = receive, send
+
+    async def receive():
+        raise AssertionError("not called")
+
+    async def send(message):
+        raise AssertionError("not called")
+
+    await middleware_class(application)({"type": "websocket"}, receive, send)
+    assert (got["receive"] is receive) is receive_untouched
+    assert (got["send"] is send) is send_untouched
+
+
+async def test_other_scopes_pass_straight_through():
+    got = {}
+
+    async def application(scope, receive, send):
+        got["receive"], got["send"] = receive, send
+
+    async def receive():
+        return {}
+
+    async def send(message):
+        pass
+
+    await Recorder(application)({"type": "http"}, receive, send)
+    assert got == {"receive": receive, "send": send}
