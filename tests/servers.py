@@ -125,3 +125,45 @@ class Daphne:
 
     def log(self):
         return self.log_path.read_text(errors="replace")
+
+
+class Runworker:
+    """A `manage.py runworker <channels>` process of a baked project."""
+
+    READY = "Running worker for channels"
+
+    def __init__(self, project_dir, log_path, channels, env=None):
+        self.project_dir = project_dir
+        self.log_path = log_path
+        self.channels = channels
+        self.environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+        self.process = None
+
+    def start(self, timeout=30):
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "manage.py", "runworker", *self.channels],
+                cwd=self.project_dir,
+                env=self.environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while self.READY not in self.log():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"runworker exited with {self.process.returncode}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"runworker was not ready within {timeout}s")
+            time.sleep(0.05)
+        return self
+
+    def stop(self):
+        stop(self.process)
+
+    def log(self):
+        return self.log_path.read_text(errors="replace")

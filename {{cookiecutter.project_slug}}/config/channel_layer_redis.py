@@ -15,7 +15,10 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [REDIS_URL],
+            # Each consumer's receive loop blocks in BZPOPMIN for up to 5 s;
+            # redis-py 8 gives up reading after 5 s by default, which killed
+            # sockets idle that long (code 1011). Wait longer than the block.
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
             # Messages that may wait in one channel (one connection) before
             # its consumer takes them. When a channel is full, group_send does
             # not raise and does not wait: the new message is silently dropped

@@ -9,17 +9,20 @@ A websocket handshake passes, outermost first:
 5. RateLimitMiddleware: closes with 4008 a client sending too fast;
 6. AuthMiddlewareStack: cookies, session, and scope["user"];
 7. URLRouter: the consumer for the path.
+Messages on named channels ("channel") go to the workers of `manage.py runworker`.
 
 https://channels.readthedocs.io/en/stable/topics/routing.html
 https://channels.readthedocs.io/en/stable/topics/security.html
 """
 
 from channels.auth import AuthMiddlewareStack
-from channels.routing import ProtocolTypeRouter, URLRouter
+from channels.routing import ChannelNameRouter, ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 from django.conf import settings
 
+from realtime.consumers.task_worker import TaskWorkerConsumer
 from realtime.counters import CountingMiddleware
+from realtime.jobs.worker_channel import TASK_WORKER_CHANNEL
 from realtime.message_size import MessageSizeLimitMiddleware
 from realtime.rate_limit import RateLimitMiddleware
 from realtime.route_not_found import RouteNotFoundMiddleware
@@ -51,5 +54,9 @@ def build_application(http_application):
         {
             "http": http_application,
             "websocket": websocket_stack,
+            # Jobs sent to `manage.py runworker tasks` (TASK_RUNNER=worker).
+            "channel": ChannelNameRouter(
+                {TASK_WORKER_CHANNEL: TaskWorkerConsumer.as_asgi()}
+            ),
         }
     )

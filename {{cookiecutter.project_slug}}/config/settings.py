@@ -20,6 +20,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.staticfiles",
+    # For `manage.py runworker`, which runs jobs when TASK_RUNNER=worker.
+    "channels",
     "realtime",
 ]
 
@@ -101,3 +103,10 @@ WEBSOCKET_MAX_MESSAGE_BYTES = env_number("WEBSOCKET_MAX_MESSAGE_BYTES", 64 * 102
 CHAT_MAX_MESSAGE_LENGTH = env_number("CHAT_MAX_MESSAGE_LENGTH", 2000)
 TASK_MAX_STEPS = 1000
 TASK_STEP_SECONDS = env_number("TASK_STEP_SECONDS", 0.2, kind=float)
+# "in-process": jobs run in the server process that starts them (the default;
+# runserver alone works). "worker": jobs go to `manage.py runworker tasks`
+# (Redis layer only). Either way a job outlives the socket that started it.
+TASK_RUNNER = env_str("TASK_RUNNER", "in-process")
+TASK_MAX_RUNNING = env_number("TASK_MAX_RUNNING", 100)  # jobs per process
+TASK_MAX_FOLLOWED = 100  # tasks one socket may follow at once
+TASK_STATE_SECONDS = 60 * 60  # a task's state expires this long after its last update

@@ -5,3 +5,6 @@ from django.apps import AppConfig
 
 class RealtimeConfig(AppConfig):
     name = "realtime"
+
+    def ready(self):
+        from realtime.jobs import checks  # noqa: F401  (registers the checks)

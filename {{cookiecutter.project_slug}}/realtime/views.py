@@ -1,4 +1,4 @@
-"""Demo pages: the landing page and the chat pages of the Channels tutorial."""
+"""Demo pages: the landing page, the chat pages of the Channels tutorial, long tasks."""
 
 from django.conf import settings
 from django.http import Http404
@@ -21,3 +21,7 @@ def chat_room(request, room_name):
     if not is_valid_room_name(room_name):
         raise Http404("No such room name")
     return render(request, "chat/room.html", {"room_name": room_name})
+
+
+def tasks(request):
+    return render(request, "tasks/index.html")

@@ -192,3 +192,13 @@ async def test_a_redis_outage_under_a_running_server(
     assert 2 <= len(errors) <= 3, log
     assert all("Channel layer failed" in line for line in errors), log
     assert "Traceback" not in log
+
+
+def test_layer_connections_outwait_the_blocking_receive():
+    """A socket timeout shorter than BZPOPMIN's block kills idle sockets (1011)."""
+    from channels_redis.core import RedisChannelLayer
+
+    from config import channel_layer
+
+    (host,) = channel_layer.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]
+    assert host["socket_timeout"] > RedisChannelLayer.brpop_timeout

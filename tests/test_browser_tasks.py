@@ -1,0 +1,86 @@
+"""The long-task demo in a real browser: the bar resumes after a reload; cancel."""
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from tests.browser import wait_until
+
+pytestmark = pytest.mark.browser
+
+SLOW_ENOUGH_TO_RELOAD = {"TASK_STEP_SECONDS": "0.05"}
+
+
+def text_of(window, element_id):
+    return window.find_element(By.ID, element_id).text
+
+
+def attribute(window, element_id, name):
+    return window.find_element(By.ID, element_id).get_attribute(name)
+
+
+def progress(window):
+    return int(float(attribute(window, "task-progress", "value")))
+
+
+def open_tasks_page(window, server):
+    window.get(f"{server.http_url}/tasks/")
+    wait_until(
+        window,
+        lambda: attribute(window, "connection-state", "data-state") == "open",
+        message="the socket never opened",
+    )
+
+
+def start_task(window, steps):
+    field = window.find_element(By.ID, "task-steps")
+    field.clear()
+    field.send_keys(str(steps))
+    window.find_element(By.ID, "task-start").click()
+    wait_until(window, lambda: progress(window) >= 3, message="no progress")
+    return text_of(window, "task-id")
+
+
+def test_the_bar_resumes_after_a_reload_and_reaches_done(baked, daphne, chromium):
+    server = daphne(baked("in-memory"), **SLOW_ENOUGH_TO_RELOAD)
+    window = chromium()
+    open_tasks_page(window, server)
+    task_id = start_task(window, 60)
+    assert len(task_id) == 32
+
+    window.refresh()
+    open_tasks_page(window, server)
+    wait_until(window, lambda: progress(window) >= 3, message="did not resume")
+    assert text_of(window, "task-id") == task_id
+    wait_until(
+        window,
+        lambda: attribute(window, "task-status", "data-status") == "done",
+        message="never done",
+    )
+    assert progress(window) == 60
+    assert text_of(window, "task-error") == ""
+
+
+def test_cancel_stops_the_bar_and_a_reload_still_shows_cancelled(
+    baked, daphne, chromium
+):
+    server = daphne(baked("in-memory"), **SLOW_ENOUGH_TO_RELOAD)
+    window = chromium()
+    open_tasks_page(window, server)
+    start_task(window, 1000)
+    window.find_element(By.ID, "task-cancel").click()
+    wait_until(
+        window,
+        lambda: attribute(window, "task-status", "data-status") == "cancelled",
+        message="never cancelled",
+    )
+    stopped_at = progress(window)
+    assert not window.find_element(By.ID, "task-cancel").is_enabled()
+
+    window.refresh()
+    open_tasks_page(window, server)
+    wait_until(
+        window,
+        lambda: attribute(window, "task-status", "data-status") == "cancelled",
+        message="the reload lost the cancelled state",
+    )
+    assert progress(window) <= stopped_at + 1

@@ -1,0 +1,180 @@
+"""Long tasks on real servers: jobs outlive sockets and servers, cross processes.
+
+In-memory bake on one daphne; Redis bake on two daphne processes sharing a
+private Redis, with jobs in-process and in a `manage.py runworker tasks` process.
+"""
+
+import asyncio
+import json
+
+import pytest
+from websockets.asyncio.client import connect
+
+from tests.servers import Runworker
+
+FAST_TASKS = {"TASK_STEP_SECONDS": "0.02"}
+FINAL = {"task.done", "task.cancelled", "task.failed"}
+
+
+def websocket(server):
+    return connect(f"{server.ws_url}/ws/tasks/", origin=server.origin, open_timeout=10)
+
+
+async def receive_json(socket):
+    return json.loads(await asyncio.wait_for(socket.recv(), 5))
+
+
+async def send_json(socket, content):
+    await socket.send(json.dumps(content))
+
+
+async def start(socket, steps):
+    await send_json(socket, {"action": "start", "steps": steps})
+    started = await receive_json(socket)
+    assert started["type"] == "task.started", started
+    return started["task_id"]
+
+
+async def receive_until(socket, task_id, accept):
+    """Messages of `task_id` up to the first that `accept` returns true for."""
+    messages = []
+    while True:
+        message = await receive_json(socket)
+        assert message.get("task_id") == task_id, message
+        messages.append(message)
+        if accept(message):
+            return messages
+
+
+def is_final(message):
+    return message["type"] in FINAL
+
+
+def reached(step):
+    return lambda message: is_final(message) or message.get("step", 0) >= step
+
+
+async def nothing_arrives(socket, seconds=0.3):
+    try:
+        await asyncio.wait_for(socket.recv(), seconds)
+    except TimeoutError:
+        return True
+    return False
+
+
+def assert_clean(*servers):
+    for server in servers:
+        log = server.log()
+        for marker in ("Traceback", " ERROR "):
+            assert marker not in log, log[max(0, log.find(marker) - 2000) :][:6000]
+
+
+async def watch_to_the_end(server, task_id):
+    """Watch `task_id` on a new socket: its state at once, then every update."""
+    async with websocket(server) as watcher:
+        await send_json(watcher, {"action": "watch", "task_id": task_id})
+        return await receive_until(watcher, task_id, is_final)
+
+
+async def test_a_job_outlives_its_socket(baked, daphne):
+    server = daphne(baked("in-memory"), **FAST_TASKS)
+    async with websocket(server) as starter:
+        task_id = await start(starter, 40)
+        await receive_until(starter, task_id, reached(3))
+    messages = await watch_to_the_end(server, task_id)
+    assert messages[0]["type"] == "task.progress"
+    assert messages[0]["step"] >= 3
+    steps = [m["step"] for m in messages if m["type"] == "task.progress"]
+    assert steps == list(range(steps[0], 41))
+    assert messages[-1] == {"type": "task.done", "task_id": task_id}
+    assert_clean(server)
+
+
+async def test_a_cancel_stops_the_job_for_every_watcher(baked, daphne):
+    server = daphne(baked("in-memory"), **FAST_TASKS)
+    async with websocket(server) as starter, websocket(server) as canceller:
+        task_id = await start(starter, 500)
+        await receive_until(starter, task_id, reached(2))
+        await send_json(canceller, {"action": "cancel", "task_id": task_id})
+        cancelled = {"type": "task.cancelled", "task_id": task_id}
+        assert await receive_json(canceller) == cancelled
+        assert (await receive_until(starter, task_id, is_final))[-1] == cancelled
+        assert await nothing_arrives(starter)
+    assert await watch_to_the_end(server, task_id) == [cancelled]
+    assert_clean(server)
+
+
+@pytest.fixture
+def redis_pair(baked, daphne, redis_url):
+    """Two daphne processes of the Redis bake, sharing the private Redis."""
+    project = baked("redis")
+    env = {**FAST_TASKS, "REDIS_URL": redis_url}
+    return daphne(project, **env), daphne(project, **env)
+
+
+async def test_a_watcher_on_another_process_sees_the_state_then_the_end(redis_pair):
+    first, second = redis_pair
+    async with websocket(first) as starter:
+        task_id = await start(starter, 40)
+        await receive_until(starter, task_id, reached(3))
+        messages = await watch_to_the_end(second, task_id)
+    assert messages[0]["type"] == "task.progress"
+    assert messages[0]["step"] >= 3
+    steps = [m["step"] for m in messages if m["type"] == "task.progress"]
+    assert steps == list(range(steps[0], 41))
+    assert messages[-1]["type"] == "task.done"
+    assert_clean(first, second)
+
+
+async def test_a_cancel_from_another_process_stops_the_job(redis_pair):
+    first, second = redis_pair
+    async with websocket(first) as starter, websocket(second) as canceller:
+        task_id = await start(starter, 500)
+        await receive_until(starter, task_id, reached(2))
+        await send_json(canceller, {"action": "cancel", "task_id": task_id})
+        cancelled = {"type": "task.cancelled", "task_id": task_id}
+        assert await receive_json(canceller) == cancelled
+        assert (await receive_until(starter, task_id, is_final))[-1] == cancelled
+        assert await nothing_arrives(starter)
+    for server in redis_pair:
+        assert await watch_to_the_end(server, task_id) == [cancelled]
+    assert_clean(first, second)
+
+
+@pytest.fixture
+def worker_setup(baked, daphne, redis_url, tmp_path):
+    """Two daphne processes that send jobs to one `runworker tasks` process."""
+    project = baked("redis")
+    env = {**FAST_TASKS, "REDIS_URL": redis_url, "TASK_RUNNER": "worker"}
+    worker = Runworker(project, tmp_path / "runworker.log", ["tasks"], env=env)
+    worker.start()
+    yield daphne(project, **env), daphne(project, **env), worker
+    worker.stop()
+
+
+async def test_worker_mode_runs_jobs_that_outlive_the_server_that_started_them(
+    worker_setup,
+):
+    starting, other, worker = worker_setup
+    async with websocket(starting) as starter:
+        task_id = await start(starter, 40)
+        await receive_until(starter, task_id, reached(2))
+    starting.stop()
+    messages = await watch_to_the_end(other, task_id)
+    assert messages[-1] == {"type": "task.done", "task_id": task_id}
+    assert_clean(other, worker)
+
+
+async def test_worker_mode_cancels_a_job_running_in_the_worker(worker_setup):
+    server, _, worker = worker_setup
+    async with websocket(server) as starter:
+        task_id = await start(starter, 500)
+        await receive_until(starter, task_id, reached(2))
+        await send_json(starter, {"action": "cancel", "task_id": task_id})
+        cancelled = {"type": "task.cancelled", "task_id": task_id}
+        assert (await receive_until(starter, task_id, is_final))[-1] == cancelled
+        async with websocket(server) as watcher:
+            await send_json(watcher, {"action": "watch", "task_id": task_id})
+            assert await receive_json(watcher) == cancelled
+            assert await nothing_arrives(watcher)
+    assert_clean(server, worker)

@@ -1,0 +1,1 @@
+"""Long-running jobs that outlive their websocket: ids, state, updates, runner."""
