@@ -10,6 +10,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from tests.servers import Daphne
+from tests.sockets import nothing_arrives
 
 FAST_TASKS = {"TASK_STEP_SECONDS": "0.02"}
 
@@ -29,14 +30,6 @@ def websocket(server, path, origin="default"):
 
 async def receive_json(socket):
     return json.loads(await asyncio.wait_for(socket.recv(), 5))
-
-
-async def nothing_arrives(socket, seconds=0.3):
-    try:
-        await asyncio.wait_for(socket.recv(), seconds)
-    except TimeoutError:
-        return True
-    return False
 
 
 async def test_echo_sends_text_as_text_and_bytes_as_bytes(server):

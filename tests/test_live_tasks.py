@@ -11,6 +11,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from tests.servers import Runworker
+from tests.sockets import nothing_arrives
 
 FAST_TASKS = {"TASK_STEP_SECONDS": "0.02"}
 FINAL = {"task.done", "task.cancelled", "task.failed"}
@@ -52,14 +53,6 @@ def is_final(message):
 
 def reached(step):
     return lambda message: is_final(message) or message.get("step", 0) >= step
-
-
-async def nothing_arrives(socket, seconds=0.3):
-    try:
-        await asyncio.wait_for(socket.recv(), seconds)
-    except TimeoutError:
-        return True
-    return False
 
 
 def assert_clean(*servers):
