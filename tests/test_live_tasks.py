@@ -69,16 +69,21 @@ async def watch_to_the_end(server, task_id):
         return await receive_until(watcher, task_id, is_final)
 
 
+def assert_resumed(messages, from_step, total):
+    """A watch began at `from_step` or later, then missed no step up to `total`."""
+    assert messages[0]["type"] == "task.progress"
+    assert messages[0]["step"] >= from_step
+    steps = [m["step"] for m in messages if m["type"] == "task.progress"]
+    assert steps == list(range(steps[0], total + 1))
+
+
 async def test_a_job_outlives_its_socket(baked, daphne):
     server = daphne(baked("in-memory"), **FAST_TASKS)
     async with websocket(server) as starter:
         task_id = await start(starter, 40)
         await receive_until(starter, task_id, reached(3))
     messages = await watch_to_the_end(server, task_id)
-    assert messages[0]["type"] == "task.progress"
-    assert messages[0]["step"] >= 3
-    steps = [m["step"] for m in messages if m["type"] == "task.progress"]
-    assert steps == list(range(steps[0], 41))
+    assert_resumed(messages, from_step=3, total=40)
     assert messages[-1] == {"type": "task.done", "task_id": task_id}
     assert_clean(server)
 
@@ -111,10 +116,7 @@ async def test_a_watcher_on_another_process_sees_the_state_then_the_end(redis_pa
         task_id = await start(starter, 40)
         await receive_until(starter, task_id, reached(3))
         messages = await watch_to_the_end(second, task_id)
-    assert messages[0]["type"] == "task.progress"
-    assert messages[0]["step"] >= 3
-    steps = [m["step"] for m in messages if m["type"] == "task.progress"]
-    assert steps == list(range(steps[0], 41))
+    assert_resumed(messages, from_step=3, total=40)
     assert messages[-1]["type"] == "task.done"
     assert_clean(first, second)
 
