@@ -7,7 +7,10 @@ from django.conf import settings
 from django.core.checks import Error, register
 
 TASK_RUNNERS = ("in-process", "worker")
-IN_MEMORY_LAYER = "channels.layers.InMemoryChannelLayer"
+# Layers that queue a message sent to a named channel until one `runworker`
+# takes it. In-process layers never leave the process; pub/sub layers drop a
+# message nobody listens to and hand it to every listener.
+WORKER_LAYERS = ("channels_redis.core.RedisChannelLayer",)
 
 
 @register()
@@ -20,12 +23,13 @@ def check_task_runner(app_configs, **kwargs):
             )
         ]
     backend = settings.CHANNEL_LAYERS["default"]["BACKEND"]
-    if settings.TASK_RUNNER == "worker" and backend == IN_MEMORY_LAYER:
+    if settings.TASK_RUNNER == "worker" and backend not in WORKER_LAYERS:
         return [
             Error(
-                "TASK_RUNNER=worker needs a channel layer shared between processes:"
-                " the in-memory layer never reaches a `runworker` process.",
-                hint="Use the Redis layer, or TASK_RUNNER=in-process.",
+                "TASK_RUNNER=worker needs a channel layer that queues work for"
+                f" one `runworker` process; {backend} does not.",
+                hint="Use channels_redis.core.RedisChannelLayer,"
+                " or TASK_RUNNER=in-process.",
                 id="realtime.E002",
             )
         ]
