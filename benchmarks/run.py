@@ -277,7 +277,7 @@ def measure_layer(layer, args, work_dir):
         for _, server in servers:  # imports and first-use caches, before measuring
             run_client(server, "connect_8", 0.3, args.short)
         for round_number in range(args.rounds):
-            for scenario in SCENARIOS:
+            for scenario in args.scenarios:
                 if scenario == "idle_500" and round_number:
                     continue  # measured on fresh heaps only
                 # Interleaved: the floor and each bake meet the same machine noise.
@@ -428,10 +428,12 @@ def run_benchmark(
     pubsub=False,
     rounds=None,
     seconds=None,
+    scenarios=None,
 ):
     """Measure every layer; write results.json and ratios.png to `output`."""
     args = argparse.Namespace(
         short=short,
+        scenarios=scenarios or list(SCENARIOS),
         baseline_ref=baseline_ref,
         pubsub=pubsub,
         rounds=rounds or (1 if short else 2),
@@ -484,6 +486,12 @@ def main(argv=None):
     parser.add_argument(
         "--seconds", type=float, help="per scenario (default 3, short 1)"
     )
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        choices=SCENARIOS,
+        help="measure only these (default: all)",
+    )
     args = parser.parse_args(argv)
     report = run_benchmark(
         short=args.short,
@@ -493,6 +501,7 @@ def main(argv=None):
         pubsub=args.pubsub,
         rounds=args.rounds,
         seconds=args.seconds,
+        scenarios=args.scenario,
     )
     print(format_table(report))
     for line in report["shortfalls"]:

@@ -6,7 +6,7 @@ https://channels.readthedocs.io/en/stable/topics/channel_layers.html
 """
 
 CHANNEL_LAYERS = {
-    "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"},
+    "default": {"BACKEND": "realtime.memory_layer.MemoryChannelLayer"},
 }
 
 CACHES = {

@@ -1,7 +1,7 @@
 """Settings for the tests: the project's own, with a throwaway key when none is set.
 
-The consumer tests run on the in-memory channel layer, so they need no service;
-tests of the Redis layer (when the project has it) set up their own server.
+The consumer tests run on the project's in-memory channel layer, so they need no
+service; tests of the Redis layer (when the project has it) start their own server.
 """
 
 import os
@@ -10,6 +10,6 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-never-use-this-key-" + "x
 
 from config.settings import *  # noqa: F403
 
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+CHANNEL_LAYERS = {"default": {"BACKEND": "realtime.memory_layer.MemoryChannelLayer"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 TASK_STEP_SECONDS = 0.01

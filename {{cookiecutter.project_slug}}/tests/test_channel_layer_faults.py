@@ -4,15 +4,16 @@ import json
 import logging
 
 import pytest
-from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels.layers import get_channel_layer
 
+from realtime.memory_layer import MemoryChannelLayer
 from tests.clients import communicator, open_websocket
 
 # Channels closes stale database connections when a socket disconnects.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class FailingChannelLayer(InMemoryChannelLayer):
+class FailingChannelLayer(MemoryChannelLayer):
     """The in-memory layer, whose every operation fails while `down` is set."""
 
     down = False

@@ -20,6 +20,7 @@ from realtime.consumers.json_messages import (
     error_reply,
     parse_json_object,
 )
+from realtime.consumers.steady_dispatch import SteadyDispatchMixin
 from realtime.rooms import is_valid_room_name, room_group_name
 
 
@@ -33,7 +34,12 @@ def parse_chat_message(text_data, bytes_data, max_length):
     return message
 
 
-class ChatConsumer(ChannelLayerFaultsMixin, DatabaseFreeMixin, AsyncWebsocketConsumer):
+class ChatConsumer(
+    SteadyDispatchMixin,
+    ChannelLayerFaultsMixin,
+    DatabaseFreeMixin,
+    AsyncWebsocketConsumer,
+):
     group_name = None
 
     async def connect(self):

@@ -22,6 +22,7 @@ from realtime.consumers.json_messages import (
     error_reply,
     parse_json_object,
 )
+from realtime.consumers.steady_dispatch import SteadyDispatchMixin
 from realtime.jobs import state, updates
 from realtime.jobs.ids import is_valid_task_id, new_task_id, task_group_name
 from realtime.jobs.runner import TooManyTasks, runner
@@ -42,7 +43,7 @@ def parse_task_id(value):
     return value
 
 
-class TaskConsumer(DatabaseFreeMixin, AsyncJsonWebsocketConsumer):
+class TaskConsumer(SteadyDispatchMixin, DatabaseFreeMixin, AsyncJsonWebsocketConsumer):
     async def connect(self):
         # The tasks this socket follows, each with the last step it was sent:
         # updates that are stale, or come after a final message, are dropped.
