@@ -1,13 +1,14 @@
 """Bake the template and measure it side by side with a bare ASGI floor, on one daphne.
 
-    python benchmarks/run.py                 # full run: both layers, about 4 minutes
+    python benchmarks/run.py                 # full run: every layer, about 6 minutes
     python benchmarks/run.py --short         # under 2 minutes, for the test suite
-    python benchmarks/run.py --baseline-ref main --pubsub
+    python benchmarks/run.py --baseline-ref main --layer redis --scenario chat_16
 
-For each channel layer (in-memory, redis) it starts daphne twice: the baked
-project (config.asgi, its real websocket stack, an Origin from ALLOWED_HOSTS)
-and bare_app.py (no Django, no Channels; for Redis it relays rooms through
-Redis pub/sub itself). The load clients run in their own process (clients.py).
+For each channel layer (in-memory, redis, redis-pubsub) it starts daphne twice:
+the baked project (config.asgi, its real websocket stack, an Origin from
+ALLOWED_HOSTS) and bare_app.py (no Django, no Channels; for the Redis layers it
+relays rooms through Redis pub/sub itself), and a third time for --baseline-ref.
+The load clients run in their own process (clients.py).
 Writes results.json and ratios.png to --output and prints a table; ratios are
 baked / floor, measured in the same run.
 """
@@ -28,7 +29,8 @@ from pathlib import Path
 BENCHMARKS_DIR = Path(__file__).resolve().parent
 TEMPLATE_DIR = BENCHMARKS_DIR.parent
 PYTHON = sys.executable
-LAYERS = ("in-memory", "redis")
+LAYERS = ("in-memory", "redis", "redis-pubsub")
+REDIS_LAYERS = ("redis", "redis-pubsub")
 
 # name: (client scenario, connections, figure reported, higher is better)
 # idle_500 first: the servers' heaps are fresh then (later it reuses freed memory).
@@ -44,19 +46,6 @@ SHORT_IDLE_CONNECTIONS = 200
 
 # Minimum ratio baked / floor, per layer; a ratio under its target is a regression.
 TARGETS = {"echo_16": 0.35, "chat_16": 0.6, "broadcast_100": 0.3}
-
-PUBSUB_SETTINGS = '''"""Benchmark only: the Redis bake on RedisPubSubChannelLayer."""
-
-from config.settings import *  # noqa: F403
-from config.channel_layer import REDIS_URL
-
-CHANNEL_LAYERS = {
-    "default": {
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
-    },
-}
-'''
 
 
 def free_port():
@@ -146,9 +135,16 @@ def daphne(app, cwd, env, log_path):
     return Process(command, cwd, env, log_path)
 
 
+def offered_layers(template_dir):
+    options = json.loads((template_dir / "cookiecutter.json").read_text())
+    return options["channel_layer"]
+
+
 def template_at_ref(ref, work_dir):
     """The template as committed at git `ref`, exported into work_dir."""
     target = work_dir / f"template-{ref.replace('/', '_')}"
+    if target.exists():
+        return target
     archive = work_dir / "template.tar"
     with open(archive, "wb") as out:
         subprocess.run(
@@ -228,28 +224,18 @@ def servers_for_layer(layer, args, work_dir, redis_url):
             daphne("config.asgi:application", project, env, logs / f"baked-{tag}.log"),
         )
     )
-    if args.baseline_ref:
-        template = template_at_ref(args.baseline_ref, work_dir)
+    template = args.baseline_ref and template_at_ref(args.baseline_ref, work_dir)
+    if template and layer not in offered_layers(template):
+        print(
+            f"  no {layer} layer at {args.baseline_ref}: no baseline", file=sys.stderr
+        )
+    elif template:
         old = bake(template, work_dir / f"baseline-{tag}", layer)
         servers.append(
             (
                 "baseline",
                 daphne(
                     "config.asgi:application", old, env, logs / f"baseline-{tag}.log"
-                ),
-            )
-        )
-    if args.pubsub and layer == "redis":
-        (project / "bench_pubsub_settings.py").write_text(PUBSUB_SETTINGS)
-        pubsub_env = {**env, "DJANGO_SETTINGS_MODULE": "bench_pubsub_settings"}
-        servers.append(
-            (
-                "baked-pubsub",
-                daphne(
-                    "config.asgi:application",
-                    project,
-                    pubsub_env,
-                    logs / f"pubsub-{tag}.log",
                 ),
             )
         )
@@ -266,7 +252,7 @@ def better(name, new, old):
 
 
 def measure_layer(layer, args, work_dir):
-    redis = start_redis(work_dir) if layer == "redis" else None
+    redis = start_redis(work_dir) if layer in REDIS_LAYERS else None
     redis_url = f"redis://127.0.0.1:{redis.port}/0" if redis else None
     servers = servers_for_layer(layer, args, work_dir, redis_url)
     results = {name: {} for name, _ in servers}
@@ -357,6 +343,8 @@ def format_table(report):
     lines += [header, "-" * len(header)]
     for layer, data in report["layers"].items():
         for scenario, (_, _, figure, _) in SCENARIOS.items():
+            if not any(scenario in results for results in data["results"].values()):
+                continue  # not measured in this run
             for name, results in data["results"].items():
                 result = results.get(scenario, {})
                 value = result.get(figure)
@@ -425,7 +413,6 @@ def run_benchmark(
     output=None,
     layers=LAYERS,
     baseline_ref=None,
-    pubsub=False,
     rounds=None,
     seconds=None,
     scenarios=None,
@@ -435,7 +422,6 @@ def run_benchmark(
         short=short,
         scenarios=scenarios or list(SCENARIOS),
         baseline_ref=baseline_ref,
-        pubsub=pubsub,
         rounds=rounds or (1 if short else 2),
         seconds=seconds or (1.0 if short else 3.0),
     )
@@ -473,15 +459,8 @@ def main(argv=None):
     parser.add_argument(
         "--output", type=Path, help="folder for results.json and ratios.png"
     )
-    parser.add_argument(
-        "--layer", action="append", choices=LAYERS, help="default: both"
-    )
+    parser.add_argument("--layer", action="append", choices=LAYERS, help="default: all")
     parser.add_argument("--baseline-ref", help="also bake the template at this git ref")
-    parser.add_argument(
-        "--pubsub",
-        action="store_true",
-        help="also the Redis bake on RedisPubSubChannelLayer",
-    )
     parser.add_argument("--rounds", type=int, help="best of N (default 2, short 1)")
     parser.add_argument(
         "--seconds", type=float, help="per scenario (default 3, short 1)"
@@ -498,7 +477,6 @@ def main(argv=None):
         output=args.output,
         layers=args.layer or LAYERS,
         baseline_ref=args.baseline_ref,
-        pubsub=args.pubsub,
         rounds=args.rounds,
         seconds=args.seconds,
         scenarios=args.scenario,

