@@ -1,7 +1,7 @@
 """Settings for the tests: the project's own, with a throwaway key when none is set.
 
 The consumer tests run on the in-memory channel layer, so they need no service;
-tests of the Redis layer (when the project has it) set up their own server.
+tests of a Redis layer (when the project has one) set up their own server.
 """
 
 import os
