@@ -8,28 +8,34 @@ import secrets
 import sys
 from pathlib import Path
 
-# The files only one channel layer keeps, each with the name it is kept under;
-# the other layers' files are deleted. Every other file is kept as it is.
+# The files only some channel layers keep, each with the name it is kept
+# under; the files no chosen layer keeps are deleted. Every other file is kept
+# as it is.
 LAYER_FILES = {
     "in-memory": {
         "config/channel_layer_in_memory.py": "config/channel_layer.py",
     },
     "redis": {
         "config/channel_layer_redis.py": "config/channel_layer.py",
+        "tests/redis_server.py": "tests/redis_server.py",
         "tests/test_redis_layer.py": "tests/test_redis_layer.py",
+    },
+    "redis-pubsub": {
+        "config/channel_layer_redis_pubsub.py": "config/channel_layer.py",
+        "tests/redis_server.py": "tests/redis_server.py",
+        "tests/test_redis_pubsub_layer.py": "tests/test_redis_pubsub_layer.py",
     },
 }
 
 
 def apply_options(project_dir, answers):
     """Keep the chosen layer's files under their final names; delete the others'."""
-    for layer, files in LAYER_FILES.items():
-        for source, target in files.items():
-            path = project_dir / source
-            if layer == answers["channel_layer"]:
-                path.rename(project_dir / target)
-            else:
-                path.unlink()
+    kept = LAYER_FILES[answers["channel_layer"]]
+    unused = {source for files in LAYER_FILES.values() for source in files}
+    for source in sorted(unused - set(kept)):
+        (project_dir / source).unlink()
+    for source, target in kept.items():
+        (project_dir / source).rename(project_dir / target)
 
 
 def write_env_file(project_dir):

@@ -16,6 +16,7 @@ RUFF = (sys.executable, "-m", "ruff")
 COMBINATIONS = {
     "in-memory": {},
     "redis": {"channel_layer": "redis"},
+    "redis-pubsub": {"channel_layer": "redis-pubsub"},
 }
 
 

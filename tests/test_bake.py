@@ -100,19 +100,31 @@ def test_the_tools_that_test_bakes_satisfy_the_projects_requirements(project):
         assert requirement.specifier.contains(installed, prereleases=True), line
 
 
-def test_the_layer_matches_the_answer(baked):
-    for name, layer in [
-        ("in-memory", "InMemoryChannelLayer"),
-        ("redis", "RedisChannelLayer"),
-    ]:
-        text = (baked(name) / "config" / "channel_layer.py").read_text()
-        assert layer in text
-        assert not (baked(name) / "config" / "channel_layer_redis.py").exists()
-        assert not (baked(name) / "config" / "channel_layer_in_memory.py").exists()
-    assert (baked("redis") / "tests" / "test_redis_layer.py").exists()
-    assert not (baked("in-memory") / "tests" / "test_redis_layer.py").exists()
-    assert "channels-redis" in (baked("redis") / "pyproject.toml").read_text()
-    assert "channels-redis" not in (baked("in-memory") / "pyproject.toml").read_text()
+LAYER_BACKENDS = {
+    "in-memory": "channels.layers.InMemoryChannelLayer",
+    "redis": "channels_redis.core.RedisChannelLayer",
+    "redis-pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+}
+REDIS_TEST_FILES = {
+    "in-memory": set(),
+    "redis": {"redis_server.py", "test_redis_layer.py"},
+    "redis-pubsub": {"redis_server.py", "test_redis_pubsub_layer.py"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYER_BACKENDS))
+def test_the_layer_matches_the_answer(baked, name):
+    project = baked(name)
+    text = (project / "config" / "channel_layer.py").read_text()
+    assert f'"BACKEND": "{LAYER_BACKENDS[name]}"' in text
+    assert sorted(
+        path.name for path in (project / "config").glob("channel_layer*")
+    ) == ["channel_layer.py"]
+    tests = {path.name for path in (project / "tests").glob("*redis*")}
+    assert tests == REDIS_TEST_FILES[name]
+    uses_redis = name != "in-memory"
+    assert ("channels-redis" in (project / "pyproject.toml").read_text()) == uses_redis
+    assert ("REDIS_URL=" in (project / ".env.example").read_text()) == uses_redis
 
 
 def test_every_setting_read_from_the_environment_is_documented(project):

@@ -80,6 +80,23 @@ def test_every_optional_file_in_the_table_exists_in_the_template():
             assert (PROJECT_TEMPLATE_DIR / source).is_file(), source
 
 
+@pytest.mark.parametrize("layer", sorted(post_gen.LAYER_FILES))
+def test_only_the_chosen_layers_files_are_kept_under_their_final_names(tmp_path, layer):
+    for files in post_gen.LAYER_FILES.values():
+        for source in files:
+            (tmp_path / source).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / source).write_text(source)
+    post_gen.apply_options(tmp_path, {"channel_layer": layer})
+    left = {
+        str(path.relative_to(tmp_path)): path.read_text()
+        for path in tmp_path.rglob("*")
+        if path.is_file()
+    }
+    assert left == {
+        target: source for source, target in post_gen.LAYER_FILES[layer].items()
+    }
+
+
 def test_every_channel_layer_choice_has_its_files():
     context = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
     choices = set(context["channel_layer"])

@@ -1,4 +1,7 @@
-"""Two daphne processes sharing one real Redis: chat crosses processes, both ways."""
+"""Two daphne processes sharing one real Redis: chat crosses processes, both ways.
+
+Run for both Redis layers: the queue-based one and pub/sub.
+"""
 
 import asyncio
 import json
@@ -7,9 +10,9 @@ import pytest
 from websockets.asyncio.client import connect
 
 
-@pytest.fixture
-def two_servers(baked, daphne, redis_url):
-    project = baked("redis")
+@pytest.fixture(params=["redis", "redis-pubsub"])
+def two_servers(request, baked, daphne, redis_url):
+    project = baked(request.param)
     return daphne(project, REDIS_URL=redis_url), daphne(project, REDIS_URL=redis_url)
 
 

@@ -1,7 +1,8 @@
 """Long tasks on real servers: jobs outlive sockets and servers, cross processes.
 
-In-memory bake on one daphne; Redis bake on two daphne processes sharing a
-private Redis, with jobs in-process and in a `manage.py runworker tasks` process.
+In-memory bake on one daphne; each Redis bake on two daphne processes sharing
+a private Redis, with jobs in-process; the queue-based Redis bake also with
+jobs in a `manage.py runworker tasks` process (the pub/sub layer refuses it).
 """
 
 import asyncio
@@ -102,10 +103,10 @@ async def test_a_cancel_stops_the_job_for_every_watcher(baked, daphne):
     assert_clean(server)
 
 
-@pytest.fixture
-def redis_pair(baked, daphne, redis_url):
-    """Two daphne processes of the Redis bake, sharing the private Redis."""
-    project = baked("redis")
+@pytest.fixture(params=["redis", "redis-pubsub"])
+def redis_pair(request, baked, daphne, redis_url):
+    """Two daphne processes of a Redis bake, sharing the private Redis."""
+    project = baked(request.param)
     env = {**FAST_TASKS, "REDIS_URL": redis_url}
     return daphne(project, **env), daphne(project, **env)
 

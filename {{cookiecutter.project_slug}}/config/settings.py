@@ -105,7 +105,7 @@ TASK_MAX_STEPS = 1000
 TASK_STEP_SECONDS = env_number("TASK_STEP_SECONDS", 0.2, kind=float)
 # "in-process": jobs run in the server process that starts them (the default;
 # runserver alone works). "worker": jobs go to `manage.py runworker tasks`
-# (Redis layer only). Either way a job outlives the socket that started it.
+# (RedisChannelLayer only). Either way a job outlives the socket that started it.
 TASK_RUNNER = env_str("TASK_RUNNER", "in-process")
 TASK_MAX_RUNNING = env_number("TASK_MAX_RUNNING", 100)  # jobs per process
 TASK_MAX_FOLLOWED = 100  # tasks one socket may follow at once

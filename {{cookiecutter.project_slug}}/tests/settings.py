@@ -1,7 +1,7 @@
 """Settings for the tests: the project's own, with a throwaway key when none is set.
 
 The consumer tests run on the project's in-memory channel layer, so they need no
-service; tests of the Redis layer (when the project has it) start their own server.
+service; tests of a Redis layer (when the project has one) start their own server.
 """
 
 import os

@@ -17,10 +17,17 @@ class FailingChannelLayer(MemoryChannelLayer):
     """The in-memory layer, whose every operation fails while `down` is set."""
 
     down = False
+    # The pub/sub layer subscribes in new_channel, so it fails there too.
+    new_channel_fails = False
 
     def check_up(self):
         if self.down:
             raise ConnectionError("the layer is down")
+
+    async def new_channel(self, prefix="specific."):
+        if self.new_channel_fails:
+            self.check_up()
+        return await super().new_channel(prefix)
 
     async def receive(self, channel):
         self.check_up()
@@ -60,6 +67,23 @@ async def test_a_chat_socket_is_refused_while_the_layer_is_down(failing_layer, c
     async with open_websocket("/ws/echo/") as echo:
         await echo.send_to(text_data="still here")
         assert await echo.receive_from() == "still here"
+
+
+async def test_a_chat_socket_is_refused_when_its_channel_cannot_be_created(
+    failing_layer, caplog
+):
+    failing_layer.down = failing_layer.new_channel_fails = True
+    client = communicator("/ws/chat/down/")
+    connected, _ = await client.connect()
+    assert not connected
+    [record] = errors(caplog)
+    assert "new_channel" in record.getMessage()
+    assert "/ws/chat/down/" in record.getMessage()
+    assert record.exc_info is None
+    failing_layer.down = False
+    async with open_websocket("/ws/chat/down/") as client:
+        await client.send_to(text_data=json.dumps({"message": "back"}))
+        assert (await client.receive_json_from())["message"] == "back"
 
 
 async def test_an_open_chat_socket_is_closed_with_4011_and_one_error(

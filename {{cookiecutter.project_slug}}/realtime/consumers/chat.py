@@ -49,17 +49,13 @@ class ChatConsumer(
             return
         self.group_name = room_group_name(room)
         self.user_name = self.scope["user"].get_username() or "anonymous"
-        joined = await self.use_layer(
-            self.channel_layer.group_add, self.group_name, self.channel_name
-        )
+        joined = await self.use_layer("group_add", self.group_name, self.channel_name)
         if joined:
             await self.accept()
 
     async def disconnect(self, code):
         if self.group_name is not None:
-            await self.use_layer(
-                self.channel_layer.group_discard, self.group_name, self.channel_name
-            )
+            await self.use_layer("group_discard", self.group_name, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
         try:
@@ -74,7 +70,7 @@ class ChatConsumer(
             {"type": "chat.message", "message": message, "user": self.user_name}
         )
         await self.use_layer(
-            self.channel_layer.group_send,
+            "group_send",
             self.group_name,
             {"type": "chat.message", "text": text},
         )

@@ -1,7 +1,7 @@
 """The worker side of TASK_RUNNER=worker: runs jobs sent to the "tasks" channel.
 
 Start it next to the servers with `python manage.py runworker tasks`; it needs
-the Redis layer, and as many workers as you like may share the channel.
+RedisChannelLayer, and as many workers as you like may share the channel.
 https://channels.readthedocs.io/en/stable/topics/worker.html
 """
 

@@ -8,7 +8,7 @@ task's latest message at once, then its live updates; {"action": "cancel",
 Closing the socket stops no job. Invalid frames get an error reply.
 
 Updates reach watchers through a channel-layer group per task, so a watcher on
-another server process sees them with the Redis layer; state lives in the cache.
+another server process sees them with a Redis layer; state lives in the cache.
 https://channels.readthedocs.io/en/stable/topics/consumers.html#asyncjsonwebsocketconsumer
 """
 

@@ -2,7 +2,8 @@
 
 With TASK_RUNNER=worker the consumer sends {"type": "task.run", ...} here, and
 TaskWorkerConsumer starts the job in the worker's JobRunner. Only a layer that
-crosses processes (Redis) can carry it.
+crosses processes and queues each message for one reader (RedisChannelLayer)
+can carry it.
 https://channels.readthedocs.io/en/stable/topics/worker.html
 """
 
