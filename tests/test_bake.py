@@ -101,7 +101,7 @@ def test_the_tools_that_test_bakes_satisfy_the_projects_requirements(project):
 
 
 LAYER_BACKENDS = {
-    "in-memory": "channels.layers.InMemoryChannelLayer",
+    "in-memory": "realtime.memory_layer.MemoryChannelLayer",
     "redis": "channels_redis.core.RedisChannelLayer",
     "redis-pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
 }
