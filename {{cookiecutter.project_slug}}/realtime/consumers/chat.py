@@ -35,8 +35,8 @@ def parse_chat_message(text_data, bytes_data, max_length):
 
 
 class ChatConsumer(
+    ChannelLayerFaultsMixin,  # first: it also guards SteadyDispatchMixin's setup
     SteadyDispatchMixin,
-    ChannelLayerFaultsMixin,
     DatabaseFreeMixin,
     AsyncWebsocketConsumer,
 ):
