@@ -84,7 +84,7 @@ class MemoryChannelLayer(InMemoryChannelLayer):
             self.forget_if_unused(channel, queue, leaving=True)
             raise
         finally:
-            waiting = self.receivers.pop(channel) - 1
+            waiting = self.receivers.pop(channel, 1) - 1  # flush() may have reset it
             if waiting:
                 self.receivers[channel] = waiting
 

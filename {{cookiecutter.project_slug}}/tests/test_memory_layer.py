@@ -191,3 +191,15 @@ async def test_a_message_that_is_not_a_dict_is_refused(layer):
         await layer.send(channel, "hello")
     with pytest.raises(TypeError, match="must be a dict, not list"):
         await layer.group_send("room", ["hello"])
+
+
+async def test_a_receiver_waiting_through_a_flush_ends_cleanly(layer):
+    channel = await layer.new_channel()
+    receiver = asyncio.create_task(layer.receive(channel))
+    await asyncio.sleep(0)
+    await layer.flush()
+    receiver.cancel()
+    results = await asyncio.gather(receiver, return_exceptions=True)
+    assert isinstance(results[0], asyncio.CancelledError)
+    assert layer.channels == {}
+    assert layer.receivers == {}
