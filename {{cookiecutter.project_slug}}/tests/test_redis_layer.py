@@ -15,8 +15,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.clients import open_websocket
-from tests.live_server import LiveServer
-from tests.redis_server import private_redis_server
+from tests.redis_server import live_server_on, private_redis_server
 
 # Channels closes stale database connections when a socket disconnects.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -73,14 +72,7 @@ def restartable_redis(tmp_path_factory):
 
 @pytest.fixture
 def redis_live_server(restartable_redis, tmp_path):
-    live = LiveServer(
-        tmp_path / "daphne.log",
-        settings_module="config.settings",
-        env={
-            "REDIS_URL": restartable_redis.url,
-            "DJANGO_SECRET_KEY": "tests-only-never-use-this-key-" + "x" * 40,
-        },
-    )
+    live = live_server_on(restartable_redis, tmp_path / "daphne.log")
     live.start()
     yield live
     live.stop()

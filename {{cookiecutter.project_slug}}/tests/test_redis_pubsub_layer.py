@@ -16,8 +16,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from config import channel_layer
 from realtime.jobs.checks import check_task_runner
-from tests.live_server import LiveServer
-from tests.redis_server import private_redis_server
+from tests.redis_server import live_server_on, private_redis_server
 
 BACKEND = "channels_redis.pubsub.RedisPubSubChannelLayer"
 
@@ -138,14 +137,7 @@ def restartable_redis(tmp_path_factory):
 
 @pytest.fixture
 def pubsub_live_server(restartable_redis, tmp_path):
-    live = LiveServer(
-        tmp_path / "daphne.log",
-        settings_module="config.settings",
-        env={
-            "REDIS_URL": restartable_redis.url,
-            "DJANGO_SECRET_KEY": "tests-only-never-use-this-key-" + "x" * 40,
-        },
-    )
+    live = live_server_on(restartable_redis, tmp_path / "daphne.log")
     live.start()
     yield live
     live.stop()
