@@ -89,9 +89,16 @@ async def test_a_job_outlives_its_socket(baked, daphne):
     assert_clean(server)
 
 
-async def test_a_cancel_stops_the_job_for_every_watcher(baked, daphne):
-    server = daphne(baked("in-memory"), **FAST_TASKS)
-    async with websocket(server) as starter, websocket(server) as canceller:
+async def cancel_while_running(starting_server, cancelling_server):
+    """Start a long job on one server, cancel it from a socket on the other.
+
+    Checks that both sockets hear the cancel, the starter nothing after it;
+    returns the cancel message.
+    """
+    async with (
+        websocket(starting_server) as starter,
+        websocket(cancelling_server) as canceller,
+    ):
         task_id = await start(starter, 500)
         await receive_until(starter, task_id, reached(2))
         await send_json(canceller, {"action": "cancel", "task_id": task_id})
@@ -99,7 +106,13 @@ async def test_a_cancel_stops_the_job_for_every_watcher(baked, daphne):
         assert await receive_json(canceller) == cancelled
         assert (await receive_until(starter, task_id, is_final))[-1] == cancelled
         assert await nothing_arrives(starter)
-    assert await watch_to_the_end(server, task_id) == [cancelled]
+    return cancelled
+
+
+async def test_a_cancel_stops_the_job_for_every_watcher(baked, daphne):
+    server = daphne(baked("in-memory"), **FAST_TASKS)
+    cancelled = await cancel_while_running(server, server)
+    assert await watch_to_the_end(server, cancelled["task_id"]) == [cancelled]
     assert_clean(server)
 
 
@@ -124,16 +137,9 @@ async def test_a_watcher_on_another_process_sees_the_state_then_the_end(redis_pa
 
 async def test_a_cancel_from_another_process_stops_the_job(redis_pair):
     first, second = redis_pair
-    async with websocket(first) as starter, websocket(second) as canceller:
-        task_id = await start(starter, 500)
-        await receive_until(starter, task_id, reached(2))
-        await send_json(canceller, {"action": "cancel", "task_id": task_id})
-        cancelled = {"type": "task.cancelled", "task_id": task_id}
-        assert await receive_json(canceller) == cancelled
-        assert (await receive_until(starter, task_id, is_final))[-1] == cancelled
-        assert await nothing_arrives(starter)
+    cancelled = await cancel_while_running(first, second)
     for server in redis_pair:
-        assert await watch_to_the_end(server, task_id) == [cancelled]
+        assert await watch_to_the_end(server, cancelled["task_id"]) == [cancelled]
     assert_clean(first, second)
 
 
