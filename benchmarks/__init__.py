@@ -1,0 +1,1 @@
+"""The side-by-side benchmark: `python -m benchmarks.run` from the repository root."""
