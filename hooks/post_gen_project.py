@@ -14,14 +14,17 @@ from pathlib import Path
 LAYER_FILES = {
     "in-memory": {
         "config/channel_layer_in_memory.py": "config/channel_layer.py",
+        "tests/settings_in_memory.py": "tests/settings.py",
     },
     "redis": {
         "config/channel_layer_redis.py": "config/channel_layer.py",
+        "tests/settings_redis.py": "tests/settings.py",
         "tests/redis_server.py": "tests/redis_server.py",
         "tests/test_redis_layer.py": "tests/test_redis_layer.py",
     },
     "redis-pubsub": {
         "config/channel_layer_redis_pubsub.py": "config/channel_layer.py",
+        "tests/settings_redis.py": "tests/settings.py",
         "tests/redis_server.py": "tests/redis_server.py",
         "tests/test_redis_pubsub_layer.py": "tests/test_redis_pubsub_layer.py",
     },
@@ -38,32 +41,41 @@ def apply_options(project_dir, answers):
         (project_dir / source).rename(project_dir / target)
 
 
+# .env is for the machine it is written on, a developer's: what it sets
+# there, over .env.example's values.
+DEVELOPMENT_VALUES = {"DJANGO_DEBUG": "true"}
+
+
 def write_env_file(project_dir):
-    """Write .env from .env.example, with a fresh secret key. .env is git-ignored."""
+    """Write .env from .env.example: a fresh secret key, debug on. It is git-ignored."""
     example = (project_dir / ".env.example").read_text(encoding="utf-8")
-    secret = secrets.token_urlsafe(50)
-    lines = [
-        f"DJANGO_SECRET_KEY={secret}" if line.startswith("DJANGO_SECRET_KEY=") else line
-        for line in example.splitlines()
-    ]
+    values = {**DEVELOPMENT_VALUES, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+    lines = []
+    for line in example.splitlines():
+        name = line.partition("=")[0]
+        lines.append(f"{name}={values[name]}" if name in values else line)
     env_file = project_dir / ".env"
     env_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     env_file.chmod(0o600)
 
 
-def next_steps(slug):
-    return (
-        f"\nCreated {slug}/. Next:\n"
-        f"  cd {slug}\n"
+def next_steps(slug, channel_layer):
+    steps = f"\nCreated {slug}/. Next:\n  cd {slug}\n"
+    if channel_layer != "in-memory":
+        steps += (
+            "  redis-server --daemonize yes  # the channel layer needs a Redis;"
+            " or set REDIS_URL in .env to yours\n"
+        )
+    return steps + (
         "  make run    # virtualenv, dependencies, database, server on http://127.0.0.1:8000/\n"
-        "  make test   # the project's tests\n"
+        "  make test   # the project's tests; they start what they need\n"
     )
 
 
 def main(project_dir, answers):
     apply_options(project_dir, answers)
     write_env_file(project_dir)
-    print(next_steps(answers["project_slug"]))
+    print(next_steps(answers["project_slug"], answers["channel_layer"]))
     return 0
 
 

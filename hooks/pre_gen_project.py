@@ -11,7 +11,7 @@ import sys
 
 # Top-level modules the generated project imports or ships: a project named
 # like one of them would shadow it on sys.path.
-PROJECT_PACKAGES = {"config", "realtime", "tests"}
+PROJECT_PACKAGES = {"chat", "config", "echo", "realtime", "tasks", "tests"}
 THIRD_PARTY_MODULES = {
     "asgiref",
     "autobahn",

@@ -1,17 +1,24 @@
-"""ASGI entry point: `daphne config.asgi:application`, also used by `runserver`.
+"""The ASGI entry point: `daphne config.asgi:application`, also used by `runserver`.
 
 https://channels.readthedocs.io/en/stable/deploying.html
 """
 
 import os
 
+from channels.routing import ChannelNameRouter, ProtocolTypeRouter
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-# Django must be set up before the routing imports consumers (and models).
-django_application = get_asgi_application()
+# Django must be set up before anything imports consumers or models.
+django_asgi_app = get_asgi_application()
 
-from config.routing import build_application  # noqa: E402
+from config.websocket import channel_routes, websocket_application  # noqa: E402
 
-application = build_application(django_application)
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": websocket_application,
+        "channel": ChannelNameRouter(channel_routes),
+    }
+)

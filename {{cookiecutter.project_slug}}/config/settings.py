@@ -22,7 +22,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # For `manage.py runworker`, which runs jobs when TASK_RUNNER=worker.
     "channels",
-    "realtime",
+    # The sample apps: delete a folder and its line here to drop one.
+    "echo",
+    "chat",
+    "tasks",
 ]
 
 MIDDLEWARE = [
@@ -40,6 +43,7 @@ ASGI_APPLICATION = "config.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -67,6 +71,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # Behind TLS (directly or through a proxy that sets X-Forwarded-Proto), set
@@ -99,7 +104,7 @@ WEBSOCKET_RATE_LIMIT = env_number("WEBSOCKET_RATE_LIMIT", 20.0, kind=float)
 WEBSOCKET_RATE_BURST = env_number("WEBSOCKET_RATE_BURST", 40)
 WEBSOCKET_MAX_MESSAGE_BYTES = env_number("WEBSOCKET_MAX_MESSAGE_BYTES", 64 * 1024)
 
-# The sample consumers.
+# The sample apps.
 CHAT_MAX_MESSAGE_LENGTH = env_number("CHAT_MAX_MESSAGE_LENGTH", 2000)
 TASK_MAX_STEPS = 1000
 TASK_STEP_SECONDS = env_number("TASK_STEP_SECONDS", 0.2, kind=float)
@@ -110,3 +115,5 @@ TASK_RUNNER = env_str("TASK_RUNNER", "in-process")
 TASK_MAX_RUNNING = env_number("TASK_MAX_RUNNING", 100)  # jobs per process
 TASK_MAX_FOLLOWED = 100  # tasks one socket may follow at once
 TASK_STATE_SECONDS = 60 * 60  # a task's state expires this long after its last update
+# A running job's process beats this often; three beats missed: the job was lost.
+TASK_HEARTBEAT_SECONDS = 5

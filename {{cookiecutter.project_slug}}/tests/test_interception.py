@@ -77,23 +77,7 @@ class OnlyReceive(WebsocketInterceptionMiddleware):
         return message
 
 
-class OnlySend(WebsocketInterceptionMiddleware):
-    async def on_send(self, connection, message):
-        return message
-
-
-@pytest.mark.parametrize(
-    ("middleware_class", "receive_untouched", "send_untouched"),
-    [
-        (WebsocketInterceptionMiddleware, True, True),
-        (OnlyReceive, False, True),
-        (OnlySend, True, False),
-    ],
-    ids=["no-hooks", "receive-only", "send-only"],
-)
-async def test_hooks_not_overridden_leave_receive_and_send_untouched(
-    middleware_class, receive_untouched, send_untouched
-):
+async def test_a_middleware_without_hooks_leaves_receive_and_send_untouched():
     got = {}
 
     async def application(scope, receive, send):
@@ -105,9 +89,58 @@ async def test_hooks_not_overridden_leave_receive_and_send_untouched(
     async def send(message):
         raise AssertionError("not called")
 
-    await middleware_class(application)({"type": "websocket"}, receive, send)
-    assert (got["receive"] is receive) is receive_untouched
-    assert (got["send"] is send) is send_untouched
+    await WebsocketInterceptionMiddleware(application)(
+        {"type": "websocket"}, receive, send
+    )
+    assert got == {"receive": receive, "send": send}
+
+
+class SendsAfterTheEnd(AsyncWebsocketConsumer):
+    """Sends after a close, as a consumer may while a group message arrives."""
+
+    channel_layer_alias = None
+
+    async def receive(self, text_data=None, bytes_data=None):
+        await self.close(4000)
+        await self.send(text_data="too late")
+
+    async def disconnect(self, code):
+        await self.send(text_data="after the client left")
+
+
+class ServerThatRefusesSendsAfterClose:
+    """What daphne does: a send after the close raises."""
+
+    def __init__(self):
+        self.sent = []
+        self.closed = False
+
+    async def send(self, message):
+        if self.closed:
+            raise RuntimeError("Attempt to send on a closed protocol")
+        self.closed = message["type"] == "websocket.close"
+        self.sent.append(message)
+
+
+@pytest.mark.parametrize("ended_by", ["server", "client"])
+async def test_sends_after_the_socket_ended_are_dropped_quietly(ended_by):
+    server = ServerThatRefusesSendsAfterClose()
+    inbox = [{"type": "websocket.connect"}]
+    if ended_by == "server":
+        inbox.append({"type": "websocket.receive", "text": "close please"})
+    inbox.append({"type": "websocket.disconnect", "code": 1000})
+
+    async def receive():
+        return inbox.pop(0)
+
+    await OnlyReceive(SendsAfterTheEnd.as_asgi())(
+        {"type": "websocket", "path": "/"}, receive, server.send
+    )
+    assert [message["type"] for message in server.sent][-1] in (
+        "websocket.close",
+        "websocket.accept",
+    )
+    assert all(message.get("text") is None for message in server.sent)
 
 
 async def test_other_scopes_pass_straight_through():

@@ -1,8 +1,8 @@
 """The Redis pub/sub channel layer, on a real Redis server.
 
-Two layer instances stand for two server processes. The server is REDIS_URL
-when set; otherwise a private redis-server on a free port, started and stopped
-here. The live tests always use a private server; the outage test stops it.
+Every consumer test of this project already runs on it (tests/settings.py).
+Here two layer instances stand for two server processes, on the tests' Redis;
+the live tests start a Redis of their own, which the outage test stops.
 """
 
 import asyncio
@@ -15,8 +15,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from config import channel_layer
-from realtime.jobs.checks import check_task_runner
-from tests.redis_server import live_server_on, private_redis_server
+from tasks.checks import check_task_runner
+from tests.redis_server import RedisServer, live_server_on
 
 BACKEND = "channels_redis.pubsub.RedisPubSubChannelLayer"
 
@@ -24,15 +24,9 @@ BACKEND = "channels_redis.pubsub.RedisPubSubChannelLayer"
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    if os.environ.get("REDIS_URL"):
-        yield os.environ["REDIS_URL"]
-        return
-    server = private_redis_server(tmp_path_factory)
-    server.start()
-    yield server.url
-    server.stop()
+@pytest.fixture
+def redis_url():
+    return os.environ["REDIS_URL"]  # set by tests/settings.py
 
 
 @pytest.fixture
@@ -64,7 +58,7 @@ def test_worker_mode_is_refused(settings):
     settings.CHANNEL_LAYERS = channel_layer.CHANNEL_LAYERS
     settings.TASK_RUNNER = "worker"
     [error] = check_task_runner(None)
-    assert error.id == "realtime.E002"
+    assert error.id == "tasks.E002"
     assert BACKEND in error.msg
 
 
@@ -127,10 +121,9 @@ async def test_no_capacity_is_enforced_even_when_configured(redis_url):
 
 
 @pytest.fixture
-def restartable_redis(tmp_path_factory):
-    """A private Redis even when REDIS_URL is set: the outage test stops it."""
-    server = private_redis_server(tmp_path_factory)
-    server.start()
+def restartable_redis(tmp_path):
+    """A Redis of this test's own: the outage test stops it."""
+    server = RedisServer(tmp_path).start()
     yield server
     server.stop()
 

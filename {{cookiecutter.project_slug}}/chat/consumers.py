@@ -1,0 +1,50 @@
+"""Chat rooms on channel-layer groups, as in the Channels tutorial (part 3).
+
+A client sends {"message": "<text>"}; every member of the room, the sender
+included, receives {"type": "chat.message", "message": ..., "user": ...}.
+A bad frame gets {"type": "error", "error": ...}, only to its sender.
+https://channels.readthedocs.io/en/stable/tutorial/part_3.html
+"""
+
+import json
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from realtime.consumers import InvalidFrame, RealtimeConsumerMixin, json_object
+
+
+def chat_message_from(text_data):
+    message = json_object(text_data).get("message")
+    if not isinstance(message, str):
+        raise InvalidFrame('expected {"message": "<text>"}')
+    if len(message) > settings.CHAT_MAX_MESSAGE_LENGTH:
+        raise InvalidFrame(
+            f"message longer than {settings.CHAT_MAX_MESSAGE_LENGTH} characters"
+        )
+    return message
+
+
+class ChatConsumer(RealtimeConsumerMixin, AsyncWebsocketConsumer):
+    async def connect(self):
+        self.room_name = self.scope["url_route"]["kwargs"]["room_name"]
+        self.room_group_name = f"chat.{self.room_name}"
+        self.user_name = self.scope["user"].get_username() or "anonymous"
+        await self.channel_layer.group_add(self.room_group_name, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, close_code):
+        await self.channel_layer.group_discard(self.room_group_name, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        message = chat_message_from(text_data)
+        # Encoded once here, not once per member in chat_message.
+        text = json.dumps(
+            {"type": "chat.message", "message": message, "user": self.user_name}
+        )
+        await self.channel_layer.group_send(
+            self.room_group_name, {"type": "chat.message", "text": text}
+        )
+
+    async def chat_message(self, event):
+        await self.send(text_data=event["text"])

@@ -1,0 +1,60 @@
+"""What answers websockets, outermost first, and the routes of every app.
+
+A handshake passes, in this order:
+1. AllowedHostsOriginValidator: refuses an Origin outside ALLOWED_HOSTS, or none;
+2. RouteNotFoundMiddleware: refuses a path no route matches, before any session
+   lookup, with one WARNING line instead of a 500 and a traceback;
+3. CountingMiddleware: counts sockets and messages (realtime/counters.py);
+4. MessageSizeLimitMiddleware: closes with 4009 a client sending an oversize message;
+5. RateLimitMiddleware: closes with 4008 a client sending too fast;
+6. LayerOutageMiddleware: a channel-layer outage ends the socket with 4011 and
+   one ERROR line;
+7. AuthMiddlewareStack: cookies, session, and scope["user"];
+8. URLRouter: the consumer for the path.
+
+https://channels.readthedocs.io/en/stable/topics/routing.html
+https://channels.readthedocs.io/en/stable/topics/security.html
+"""
+
+from channels.auth import AuthMiddlewareStack
+from channels.routing import URLRouter
+from channels.security.websocket import AllowedHostsOriginValidator
+from django.conf import settings
+
+from chat import routing as chat_routing
+from echo import routing as echo_routing
+from realtime.counters import CountingMiddleware
+from realtime.layer_outages import LayerOutageMiddleware
+from realtime.message_size import MessageSizeLimitMiddleware
+from realtime.rate_limit import RateLimitMiddleware
+from realtime.route_not_found import RouteNotFoundMiddleware
+from tasks import routing as tasks_routing
+
+websocket_urlpatterns = [
+    *echo_routing.websocket_urlpatterns,
+    *chat_routing.websocket_urlpatterns,
+    *tasks_routing.websocket_urlpatterns,
+]
+
+# Named channels, served by `manage.py runworker <channel>`.
+channel_routes = {
+    **tasks_routing.channel_routes,
+}
+
+router = URLRouter(websocket_urlpatterns)
+
+websocket_application = AllowedHostsOriginValidator(
+    RouteNotFoundMiddleware(
+        CountingMiddleware(
+            MessageSizeLimitMiddleware(
+                RateLimitMiddleware(
+                    LayerOutageMiddleware(AuthMiddlewareStack(router)),
+                    rate=settings.WEBSOCKET_RATE_LIMIT,
+                    burst=settings.WEBSOCKET_RATE_BURST,
+                ),
+                max_bytes=settings.WEBSOCKET_MAX_MESSAGE_BYTES,
+            ),
+        ),
+        router=router,
+    )
+)

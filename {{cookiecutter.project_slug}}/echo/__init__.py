@@ -1,0 +1,1 @@
+"""Echo: a synchronous consumer that sends every frame back, in kind."""

@@ -1,1 +1,0 @@
-"""Websocket consumers of the sample features: echo, chat rooms and long tasks."""

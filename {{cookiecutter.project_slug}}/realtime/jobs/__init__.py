@@ -1,1 +1,0 @@
-"""Long-running jobs that outlive their websocket: ids, state, updates, runner."""

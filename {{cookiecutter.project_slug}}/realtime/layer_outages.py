@@ -1,0 +1,55 @@
+"""When the channel layer's backend is down: one log line per socket, not a traceback.
+
+With Redis unreachable, a consumer's layer call (new_channel, group_add,
+group_send, group_discard, or the receive loop every consumer with a layer
+runs) raises a connection error; daphne would log a traceback and close with
+1011. This middleware catches connection errors (OSError, and redis-py's
+ConnectionError and TimeoutError) that escape the consumer, logs one ERROR
+line, and ends the socket: refused at the handshake, or closed with 4011. Any
+other error propagates as before. Nothing is retried: clients reconnect, and
+once Redis is back new sockets work without a restart.
+
+https://channels.readthedocs.io/en/stable/topics/channel_layers.html
+"""
+
+import logging
+
+from realtime.close_codes import INTERNAL_ERROR
+from realtime.interception import WebsocketInterceptionMiddleware, client_address
+
+logger = logging.getLogger(__name__)
+
+
+def outage_errors():
+    """The exception types a channel layer raises when its backend is unreachable."""
+    errors = [OSError]  # ConnectionError and TimeoutError among them
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+    except ImportError:  # no Redis layer in this project
+        pass
+    else:
+        errors += [RedisConnectionError, RedisTimeoutError]
+    return tuple(errors)
+
+
+OUTAGE_ERRORS = outage_errors()
+
+
+class LayerOutageMiddleware(WebsocketInterceptionMiddleware):
+    """Wraps `inner`; a channel-layer outage: one ERROR line and a 4011 close."""
+
+    async def on_error(self, connection, error):
+        if not isinstance(error, OUTAGE_ERRORS):
+            return False
+        scope = connection.scope
+        logger.error(
+            "Channel layer failed (%s: %s) on %r from %s; socket ended with %s",
+            type(error).__name__,
+            error,
+            scope["path"][:200],
+            client_address(scope),
+            INTERNAL_ERROR,
+        )
+        await connection.close(INTERNAL_ERROR)
+        return True

@@ -1,0 +1,1 @@
+"""Long tasks: jobs that outlive their socket, watched from any socket, cancellable."""

@@ -1,0 +1,10 @@
+import pytest
+
+
+@pytest.fixture(autouse=True)
+async def no_jobs_left_running():
+    """Jobs still running when a test ends are cancelled with its event loop."""
+    yield
+    from tasks.runner import runner
+
+    await runner.cancel_all()

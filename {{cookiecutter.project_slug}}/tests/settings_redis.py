@@ -1,0 +1,17 @@
+"""Settings for the tests: the project's own, on a Redis of their own.
+
+TEST_REDIS_URL names one when set; otherwise a private redis-server starts on a
+free port for this test run (tests/redis_server.py) and stops when it ends. The
+REDIS_URL of .env (your development Redis) is never used.
+"""
+
+import os
+
+from tests.redis_server import redis_url_for_this_run
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-never-use-this-key-" + "x" * 40)
+os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL") or redis_url_for_this_run()
+
+from config.settings import *  # noqa: F403
+
+TASK_STEP_SECONDS = 0.01
