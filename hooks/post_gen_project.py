@@ -21,12 +21,16 @@ LAYER_FILES = {
         "tests/settings_redis.py": "tests/settings.py",
         "tests/redis_server.py": "tests/redis_server.py",
         "tests/test_redis_layer.py": "tests/test_redis_layer.py",
+        "chat/tests/test_outage_redis.py": "chat/tests/test_outage_redis.py",
     },
     "redis-pubsub": {
         "config/channel_layer_redis_pubsub.py": "config/channel_layer.py",
         "tests/settings_redis.py": "tests/settings.py",
         "tests/redis_server.py": "tests/redis_server.py",
         "tests/test_redis_pubsub_layer.py": "tests/test_redis_pubsub_layer.py",
+        "chat/tests/test_outage_redis_pubsub.py": (
+            "chat/tests/test_outage_redis_pubsub.py"
+        ),
     },
 }
 

@@ -77,9 +77,13 @@ def test_the_pre_commit_configuration_is_valid(project):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_django_templates_are_copied_byte_for_byte(project):
-    sources = sorted((PROJECT_TEMPLATE_DIR / "realtime" / "templates").rglob("*.*"))
-    assert sources
+def test_django_templates_and_static_files_are_copied_byte_for_byte(project):
+    sources = sorted(
+        path
+        for folder in ("templates", "*/templates", "static")
+        for path in PROJECT_TEMPLATE_DIR.glob(f"{folder}/**/*.*")
+    )
+    assert len({source.parent.name for source in sources}) >= 4, sources
     for source in sources:
         relative = source.relative_to(PROJECT_TEMPLATE_DIR)
         assert (project / relative).read_bytes() == source.read_bytes(), relative
@@ -129,7 +133,7 @@ def test_the_layer_matches_the_answer(baked, name):
 
 def test_every_setting_read_from_the_environment_is_documented(project):
     names = set()
-    for path in [*project.glob("config/*.py"), *project.rglob("realtime/**/*.py")]:
+    for path in project.rglob("*.py"):
         names |= set(re.findall(r'env_\w+\(\s*"([A-Z_]+)"', path.read_text()))
     example = (project / ".env.example").read_text()
     documented = set(re.findall(r"^([A-Z_]+)=", example, flags=re.MULTILINE))

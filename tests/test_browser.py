@@ -1,5 +1,8 @@
 """The chat demo in a real browser: rooms, connection state, and reconnection."""
 
+import re
+import time
+
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -14,6 +17,10 @@ def connection_state(window):
     return window.find_element(By.ID, "connection-state").get_attribute("data-state")
 
 
+def state_text(window):
+    return window.find_element(By.ID, "connection-state").text
+
+
 def chat_log(window):
     return window.find_element(By.ID, "chat-log").get_property("value")
 
@@ -25,6 +32,32 @@ def open_room(window, server, room):
 
 def say(window, text):
     window.find_element(By.ID, "chat-message-input").send_keys(text, Keys.ENTER)
+
+
+def seconds_left(text):
+    return int(re.search(r"reconnecting in (\d+) s$", text).group(1))
+
+
+def test_every_page_links_home_chat_and_tasks_and_marks_its_own(
+    baked, daphne, chromium
+):
+    server = daphne(baked("in-memory"))
+    window = chromium()
+    for path, current in [
+        ("/", "/"),
+        ("/chat/", "/chat/"),
+        ("/chat/lobby/", "/chat/"),
+        ("/tasks/", "/tasks/"),
+    ]:
+        window.get(server.http_url + path)
+        links = window.find_elements(By.CSS_SELECTOR, "nav a")
+        assert [link.get_dom_attribute("href") for link in links] == [
+            "/",
+            "/chat/",
+            "/tasks/",
+        ], path
+        marked = [link for link in links if link.get_dom_attribute("aria-current")]
+        assert [link.get_dom_attribute("href") for link in marked] == [current], path
 
 
 def test_the_room_name_input_leads_to_the_room(baked, daphne, chromium):
@@ -83,3 +116,51 @@ def test_the_page_reconnects_by_itself_after_a_server_restart(
         wait_until(bob, lambda: "after the restart" in chat_log(bob))
     finally:
         server.stop()
+
+
+def test_a_rate_limited_page_says_so_and_waits_before_reconnecting(
+    baked, daphne, chromium
+):
+    server = daphne(baked("in-memory"))
+    window = chromium()
+    open_room(window, server, "flood")
+    # More than WEBSOCKET_RATE_BURST (40) messages at once, through the Send button.
+    window.execute_script(
+        """
+        const input = document.querySelector('#chat-message-input');
+        const send = document.querySelector('#chat-message-submit');
+        for (let i = 0; i < 60; i += 1) {
+            input.value = 'flood ' + i;
+            send.click();
+        }
+        """
+    )
+    wait_until(window, lambda: "rate-limited" in state_text(window), message="not told")
+    assert connection_state(window) == "reconnecting"
+    texts = {state_text(window)}
+    assert seconds_left(state_text(window)) >= 9
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        assert connection_state(window) == "reconnecting", "reconnected too soon"
+        texts.add(state_text(window))
+        time.sleep(0.1)
+    assert all(text.startswith("rate-limited, reconnecting in ") for text in texts)
+    assert len({seconds_left(text) for text in texts}) >= 4, "no countdown"
+
+
+def test_a_message_typed_while_the_server_is_down_stays_in_the_input(
+    baked, daphne, chromium
+):
+    server = daphne(baked("in-memory"))
+    window = chromium()
+    open_room(window, server, "offline")
+    server.stop()
+    wait_until(window, lambda: connection_state(window) == "reconnecting")
+    assert state_text(window).startswith("connection lost, reconnecting in ")
+
+    say(window, "into the void")
+    notice = window.find_element(By.ID, "chat-notice")
+    wait_until(window, lambda: "not sent" in notice.text, message="not told")
+    assert "not connected" in notice.text
+    field = window.find_element(By.ID, "chat-message-input")
+    assert field.get_property("value") == "into the void"

@@ -60,7 +60,8 @@ class JobRunner:
             job.cancel()
 
     async def cancel_all(self):
-        jobs = [*self.running.values(), *filter(None, [self.heartbeat])]
+        jobs = [*self.running.values(), self.heartbeat]
+        jobs = [job for job in jobs if job is not None and not job.done()]
         for job in jobs:
             job.cancel()
         await asyncio.gather(*jobs, return_exceptions=True)

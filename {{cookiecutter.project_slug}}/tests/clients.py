@@ -1,10 +1,12 @@
-"""Websocket clients for the tests: in-process, through the whole application stack."""
+"""Websocket clients for the tests, through the project's whole websocket stack."""
 
 import contextlib
 
 from channels.testing import WebsocketCommunicator
+from django.urls import path
 
 from config.asgi import application
+from config.websocket import router
 
 ORIGIN = b"http://localhost"
 
@@ -25,3 +27,18 @@ async def open_websocket(path, origin=ORIGIN):
         yield client
     finally:
         await client.disconnect()
+
+
+@contextlib.contextmanager
+def served_at(url_path, consumer_class):
+    """`consumer_class` routed at `url_path` by the project's own stack, for a while.
+
+    For tests of what every socket gets, with consumers of their own rather
+    than the sample apps', which you may delete.
+    """
+    route = path(url_path.lstrip("/"), consumer_class.as_asgi())
+    router.routes.append(route)
+    try:
+        yield url_path
+    finally:
+        router.routes.remove(route)

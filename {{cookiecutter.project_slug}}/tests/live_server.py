@@ -42,6 +42,10 @@ class LiveServer:
         self.process = None
 
     @property
+    def http_url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
     def ws_url(self):
         return f"ws://127.0.0.1:{self.port}"
 

@@ -10,7 +10,10 @@ import os
 from tests.redis_server import redis_url_for_this_run
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-never-use-this-key-" + "x" * 40)
-os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL") or redis_url_for_this_run()
+if not os.environ.get("TEST_REDIS_URL"):
+    # Set for the servers the tests start too: they share this Redis.
+    os.environ["TEST_REDIS_URL"] = redis_url_for_this_run()
+os.environ["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
 
 from config.settings import *  # noqa: F403
 

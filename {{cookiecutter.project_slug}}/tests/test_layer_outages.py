@@ -69,64 +69,57 @@ def assert_one_error_line(caplog, *words):
 
 
 async def say(client, text):
-    await client.send_to(text_data=json.dumps({"message": text}))
+    await client.send_to(text_data=json.dumps({"say": text}))
 
 
-async def test_a_chat_handshake_is_refused_while_the_layer_is_down(
-    failing_layer, caplog
+async def test_a_handshake_is_refused_while_the_layer_is_down(
+    failing_layer, room_path, caplog
 ):
     failing_layer.down = True
-    connected, _ = await communicator("/ws/chat/down/").connect()
+    connected, _ = await communicator(room_path).connect()
     assert not connected
-    assert_one_error_line(caplog, "the layer is down", "/ws/chat/down/", "4011")
+    assert_one_error_line(caplog, "the layer is down", room_path, "4011")
 
 
 async def test_a_handshake_is_refused_when_its_channel_cannot_be_created(
-    failing_layer, caplog
+    failing_layer, room_path, caplog
 ):
     failing_layer.down = failing_layer.new_channel_fails = True
-    connected, _ = await communicator("/ws/tasks/").connect()
+    connected, _ = await communicator(room_path).connect()
     assert not connected
-    assert_one_error_line(caplog, "the layer is down", "/ws/tasks/")
+    assert_one_error_line(caplog, "the layer is down", room_path)
     failing_layer.down = False
-    async with open_websocket("/ws/chat/back/") as client:
+    async with open_websocket(room_path) as client:
         await say(client, "back")
-        assert (await client.receive_json_from())["message"] == "back"
+        assert await client.receive_json_from() == {"said": "back"}
 
 
-async def test_an_open_socket_is_closed_with_4011_and_one_error(failing_layer, caplog):
-    async with open_websocket("/ws/chat/flaky/") as client:
+async def test_an_open_socket_is_closed_with_4011_and_one_error(
+    failing_layer, room_path, caplog
+):
+    async with open_websocket(room_path) as client:
         failing_layer.down = True
         await say(client, "lost")
         assert await client.receive_output() == {
             "type": "websocket.close",
             "code": 4011,
         }
-    assert_one_error_line(caplog, "the layer is down", "/ws/chat/flaky/")
-    # Back up: chat works again, in the same process.
+    assert_one_error_line(caplog, "the layer is down", room_path)
+    # Back up: it works again, in the same process.
     failing_layer.down = False
-    async with open_websocket("/ws/chat/flaky/") as client:
+    async with open_websocket(room_path) as client:
         await say(client, "back")
-        assert (await client.receive_json_from())["message"] == "back"
+        assert await client.receive_json_from() == {"said": "back"}
 
 
-async def test_a_task_socket_is_closed_with_4011_and_one_error(failing_layer, caplog):
-    async with open_websocket("/ws/tasks/") as client:
-        failing_layer.down = True
-        await client.send_json_to({"action": "start", "steps": 3})
-        close = await client.receive_output()
-        while close["type"] != "websocket.close":  # task.started may come first
-            close = await client.receive_output()
-        assert close == {"type": "websocket.close", "code": 4011}
-    assert_one_error_line(caplog, "the layer is down", "/ws/tasks/")
-
-
-async def test_leaving_while_the_layer_is_down_logs_one_error(failing_layer, caplog):
-    client = communicator("/ws/chat/leaving/")
+async def test_leaving_while_the_layer_is_down_logs_one_error(
+    failing_layer, room_path, caplog
+):
+    client = communicator(room_path)
     assert (await client.connect())[0]
     failing_layer.down = True
     await client.disconnect()
-    assert_one_error_line(caplog, "the layer is down", "/ws/chat/leaving/")
+    assert_one_error_line(caplog, "the layer is down", room_path)
 
 
 class Broken(AsyncWebsocketConsumer):

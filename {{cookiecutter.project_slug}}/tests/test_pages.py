@@ -1,13 +1,10 @@
-"""The home page links every demo; unknown paths are 404."""
+"""The home page; unknown paths are 404."""
 
 import pytest
 
 
-def test_the_home_page_links_every_demo(client):
-    response = client.get("/")
-    assert response.status_code == 200
-    assert b'href="/chat/"' in response.content
-    assert b'href="/tasks/"' in response.content
+def test_the_home_page_is_served(client):
+    assert client.get("/").status_code == 200
 
 
 @pytest.mark.parametrize("url", ["/nope/", "/ws/echo/"])

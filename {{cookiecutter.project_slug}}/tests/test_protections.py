@@ -32,9 +32,9 @@ def warnings_from(caplog, logger_name):
     ]
 
 
-async def test_a_flood_is_closed_with_4008_and_logged_once(caplog):
+async def test_a_flood_is_closed_with_4008_and_logged_once(echo_path, caplog):
     burst = settings.WEBSOCKET_RATE_BURST
-    async with open_websocket("/ws/echo/") as client:
+    async with open_websocket(echo_path) as client:
         for number in range(burst * 3):
             await client.send_to(text_data=str(number))
         texts, close = await receive_until_close(client)
@@ -43,7 +43,7 @@ async def test_a_flood_is_closed_with_4008_and_logged_once(caplog):
     assert burst <= len(texts) < burst * 2
     assert texts == [str(number) for number in range(len(texts))]
     [record] = warnings_from(caplog, "realtime.rate_limit")
-    assert "/ws/echo/" in record.getMessage()
+    assert echo_path in record.getMessage()
     assert record.exc_info is None
 
 
@@ -56,9 +56,11 @@ async def test_a_steady_sender_under_the_rate_is_never_closed():
     assert not bucket.take()
 
 
-async def test_an_oversize_message_is_closed_with_4009_and_logged_once(caplog):
+async def test_an_oversize_message_is_closed_with_4009_and_logged_once(
+    echo_path, caplog
+):
     limit = settings.WEBSOCKET_MAX_MESSAGE_BYTES
-    async with open_websocket("/ws/echo/") as client:
+    async with open_websocket(echo_path) as client:
         await client.send_to(text_data="x" * limit)
         assert len(await client.receive_from()) == limit
         await client.send_to(bytes_data=b"x" * (limit + 1))
@@ -76,13 +78,13 @@ def test_text_size_is_counted_in_utf8_bytes():
     assert text_fits("x" * 5, 20)
 
 
-async def test_counters_count_connections_closes_and_messages():
+async def test_counters_count_connections_closes_and_messages(echo_path):
     before = websocket_counters.snapshot()
-    async with open_websocket("/ws/echo/") as client:
+    async with open_websocket(echo_path) as client:
         for number in range(3):
             await client.send_to(text_data=str(number))
             await client.receive_from()
-    async with open_websocket("/ws/echo/") as client:
+    async with open_websocket(echo_path) as client:
         await client.send_to(text_data="x" * (settings.WEBSOCKET_MAX_MESSAGE_BYTES + 1))
         await receive_until_close(client)
     after = websocket_counters.snapshot()

@@ -20,8 +20,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
     [b"http://evil.example", b"http://localhost.evil.example", None],
     ids=["foreign", "lookalike", "missing"],
 )
-async def test_handshakes_from_other_origins_are_refused(origin):
-    client = communicator("/ws/echo/", origin=origin)
+async def test_handshakes_from_other_origins_are_refused(echo_path, origin):
+    client = communicator(echo_path, origin=origin)
     connected, _ = await client.connect()
     assert not connected
 

@@ -25,3 +25,7 @@ def test_a_room_page_has_the_log_the_input_and_the_room_name(client):
 
 def test_a_room_name_outside_the_rules_is_404(client):
     assert client.get("/chat/caf%C3%A9/").status_code == 404
+
+
+def test_the_home_page_links_the_chat(client):
+    assert b'href="/chat/"' in client.get("/").content

@@ -5,11 +5,9 @@ import threading
 import pytest
 from asgiref.sync import async_to_sync
 from django.contrib.auth import get_user_model
-from django.urls import path
 
-from config.websocket import router
 from echo.consumers import EchoConsumer
-from tests.clients import open_websocket
+from tests.clients import open_websocket, served_at
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,11 +37,8 @@ class CountingEcho(EchoConsumer):
 
 @pytest.fixture
 def counting_echo_route():
-    """The project's own websocket stack, with one more route."""
-    route = path("ws/counting-echo/", CountingEcho.as_asgi())
-    router.routes.append(route)
-    yield "/ws/counting-echo/"
-    router.routes.remove(route)
+    with served_at("/ws/counting-echo/", CountingEcho) as url_path:
+        yield url_path
 
 
 async def test_a_subclass_may_query_the_database_and_use_the_layer(counting_echo_route):

@@ -14,3 +14,7 @@ def test_the_tasks_page_has_the_controls_the_bar_and_the_connection_state(client
     ):
         assert b'id="' + element_id + b'"' in response.content
     assert b"function reconnectingSocket" in response.content
+
+
+def test_the_home_page_links_the_tasks(client):
+    assert b'href="/tasks/"' in client.get("/").content

@@ -1,0 +1,84 @@
+"""The baked README's walkthroughs, on fresh bakes: add an app, remove each sample."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.baking import RUFF, bake, run_in
+
+BLOCK = re.compile(r"```(\w+)(?: file=(\S+))?\n(.*?)```", flags=re.DOTALL)
+
+
+def section(readme, title):
+    return readme.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def apply_diff(path, diff):
+    """Insert a diff block's + lines after its first context line."""
+    context = [line[1:] for line in diff.splitlines() if not line.startswith("+")]
+    added = [line[1:] for line in diff.splitlines() if line.startswith("+")]
+    lines = path.read_text().splitlines()
+    at = lines.index(context[0]) + 1
+    lines[at:at] = added
+    following = lines[at + len(added) : at + len(added) + len(context) - 1]
+    assert following == context[1:], (path, diff)
+    path.write_text("\n".join(lines) + "\n")
+
+
+def assert_gates_pass(project, *test_paths):
+    for command in (
+        (*RUFF, "check", "."),
+        (*RUFF, "format", "--check", "."),
+        (sys.executable, "manage.py", "check", "--fail-level", "WARNING"),
+        (sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *test_paths),
+    ):
+        result = run_in(project, *command)
+        assert result.returncode == 0, (command, result.stdout[-3000:], result.stderr)
+    return result.stdout
+
+
+def test_adding_an_app_as_the_readme_says(tmp_path):
+    project = bake(tmp_path)
+    steps = BLOCK.findall(
+        section((project / "README.md").read_text(), "Add your own app")
+    )
+    assert [kind for kind, _, _ in steps] == ["sh", "python", "python", "python"] + [
+        "diff"
+    ] * 3
+    for kind, file, body in steps:
+        if kind == "sh":
+            subprocess.run(["bash", "-c", body], cwd=project, check=True)
+        elif kind == "python":
+            (project / file).write_text(body)
+        else:
+            apply_diff(project / file, body)
+    output = assert_gates_pass(project, "ping")
+    assert "1 passed" in output
+
+
+# What the README's "Remove a sample" table says to delete, as line filters.
+SAMPLE_LINES = {
+    "config/settings.py": lambda app, line: line.strip() == f'"{app}",',
+    "config/websocket.py": lambda app, line: f"{app}_routing" in line,
+    "config/urls.py": lambda app, line: f'include("{app}.urls")' in line,
+    "templates/base.html": lambda app, line: f"'{app}:" in line,
+    "templates/home.html": lambda app, line: f"'{app}:" in line,
+}
+
+
+@pytest.mark.parametrize("app", ["echo", "chat", "tasks"])
+def test_removing_a_sample_as_the_readme_says(tmp_path, app):
+    project = bake(tmp_path)
+    table = section((project / "README.md").read_text(), "Remove a sample")
+    assert f"| {app} | `{app}/` |" in table
+    subprocess.run(["rm", "-r", app], cwd=project, check=True)
+    for name, belongs_to_app in SAMPLE_LINES.items():
+        path = project / name
+        lines = path.read_text().splitlines(keepends=True)
+        path.write_text(
+            "".join(line for line in lines if not belongs_to_app(app, line))
+        )
+    output = assert_gates_pass(project)
+    assert re.search(r"\b\d+ passed\b", output)

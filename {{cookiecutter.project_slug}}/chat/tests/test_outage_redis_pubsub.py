@@ -1,0 +1,110 @@
+"""Chat through a Redis outage on the pub/sub layer, under a real daphne."""
+
+import asyncio
+import json
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from tests.redis_server import RedisServer, live_server_on
+
+pytestmark = pytest.mark.live
+
+
+@pytest.fixture
+def restartable_redis(tmp_path):
+    """A Redis of this test's own: the outage test stops it."""
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pubsub_live_server(restartable_redis, tmp_path):
+    live = live_server_on(restartable_redis, tmp_path / "daphne.log")
+    live.start()
+    yield live
+    live.stop()
+
+
+def chat_socket(server, room):
+    return connect(f"{server.ws_url}/ws/chat/{room}/", origin=server.origin)
+
+
+async def say(socket, text):
+    await socket.send(json.dumps({"message": text}))
+
+
+async def heard(socket):
+    return json.loads(await asyncio.wait_for(socket.recv(), 5))["message"]
+
+
+async def chat_round_trip(server, room, text="ping"):
+    async with chat_socket(server, room) as socket:
+        await say(socket, text)
+        assert await heard(socket) == text
+
+
+async def until_chat_works(server, room, seconds=15):
+    """Chat again once the layer has reconnected (its reader retries each second)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        try:
+            return await chat_round_trip(server, room)
+        except (OSError, InvalidStatus, ConnectionClosed, TimeoutError):
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+
+
+async def test_an_idle_chat_socket_outlives_redis_pys_default_read_timeout(
+    pubsub_live_server,
+):
+    server = pubsub_live_server
+    async with chat_socket(server, "idle") as socket:
+        await asyncio.sleep(6)  # redis-py 8 gives up a read after 5 s
+        await say(socket, "still here")
+        assert await heard(socket) == "still here"
+    assert "Traceback" not in server.log()
+
+
+async def test_a_redis_outage_under_a_running_server(
+    pubsub_live_server, restartable_redis
+):
+    server = pubsub_live_server
+    async with (
+        chat_socket(server, "outage") as listener,
+        chat_socket(server, "outage") as speaker,
+    ):
+        await say(speaker, "before")
+        assert await heard(listener) == "before"
+        assert await heard(speaker) == "before"
+        restartable_redis.stop()
+
+        # A socket that sends is closed with 4011.
+        await say(speaker, "during")
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(speaker.recv(), timeout=10)
+        assert closed.value.rcvd.code == 4011
+
+        # A new chat socket is refused at the handshake.
+        with pytest.raises(InvalidStatus):
+            await chat_round_trip(server, "outage")
+
+        restartable_redis.start()
+        await until_chat_works(server, "outage-after")
+
+        # The socket that only listened stayed open, and hears again.
+        async with chat_socket(server, "outage") as newcomer:
+            await say(newcomer, "after")
+            assert await heard(listener) == "after"
+
+    log = server.log()
+    errors = [line for line in log.splitlines() if " ERROR " in line]
+    ours = [line for line in errors if "Channel layer failed" in line]
+    assert 2 <= len(ours) <= 3, log
+    # The layer's reader logs its own failures, with tracebacks, while Redis is
+    # down; nothing else may fail.
+    assert all(line in ours or "channels_redis.pubsub" in line for line in errors), log
+    assert "Exception inside application" not in log

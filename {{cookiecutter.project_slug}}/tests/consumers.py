@@ -1,0 +1,36 @@
+"""Consumers of the tests' own: what every socket gets, whatever apps are installed."""
+
+import json
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from realtime.consumers import RealtimeConsumerMixin, json_object
+
+
+class Echo(AsyncWebsocketConsumer):
+    """Sends every frame back, in kind."""
+
+    async def receive(self, text_data=None, bytes_data=None):
+        await self.send(text_data=text_data, bytes_data=bytes_data)
+
+
+class Room(RealtimeConsumerMixin, AsyncWebsocketConsumer):
+    """Everyone on /ws/test/room/ hears every {"say": ...}: a chat in a few lines."""
+
+    group_name = "test.room"
+
+    async def connect(self):
+        await self.channel_layer.group_add(self.group_name, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, close_code):
+        await self.channel_layer.group_discard(self.group_name, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        text = json_object(text_data).get("say")
+        await self.channel_layer.group_send(
+            self.group_name, {"type": "room.said", "text": text}
+        )
+
+    async def room_said(self, event):
+        await self.send(text_data=json.dumps({"said": event["text"]}))
