@@ -9,7 +9,7 @@ from the repository root (the servers are tests/servers.py's).
 For each channel layer (in-memory, redis, redis-pubsub) it starts daphne twice:
 the baked project (config.asgi, its real websocket stack, an Origin from
 ALLOWED_HOSTS) and bare_app.py (no Django, no Channels; for the Redis layers it
-relays rooms through Redis pub/sub itself), and a third time for --baseline-ref.
+relays rooms through Redis pub/sub itself), and once more for each --baseline-ref.
 The load clients run in their own process (clients.py).
 Writes results.json and ratios.png to --output and prints a table; ratios are
 baked / floor, measured in the same run.
@@ -129,14 +129,14 @@ def servers_for_layer(layer, args, work_dir, redis_url):
         ("floor", floor),
         ("baked", Daphne(project, logs / f"baked-{tag}.log", env=env)),
     ]
-    template = args.baseline_ref and template_at_ref(args.baseline_ref, work_dir)
-    if template and layer not in offered_layers(template):
-        print(
-            f"  no {layer} layer at {args.baseline_ref}: no baseline", file=sys.stderr
-        )
-    elif template:
-        old = bake(template, work_dir / f"baseline-{tag}", layer)
-        servers.append(("baseline", Daphne(old, logs / f"baseline-{tag}.log", env=env)))
+    for ref in args.baseline_refs:
+        template = template_at_ref(ref, work_dir)
+        if layer not in offered_layers(template):
+            print(f"  no {layer} layer at {ref}: no baseline", file=sys.stderr)
+            continue
+        name = ref.replace("/", "_")
+        old = bake(template, work_dir / f"at-{name}-{tag}", layer)
+        servers.append((ref, Daphne(old, logs / f"at-{name}-{tag}.log", env=env)))
     return servers
 
 
@@ -309,7 +309,7 @@ def run_benchmark(
     short=False,
     output=None,
     layers=LAYERS,
-    baseline_ref=None,
+    baseline_refs=(),
     rounds=None,
     seconds=None,
     scenarios=None,
@@ -318,7 +318,7 @@ def run_benchmark(
     args = argparse.Namespace(
         short=short,
         scenarios=scenarios or list(SCENARIOS),
-        baseline_ref=baseline_ref,
+        baseline_refs=list(baseline_refs),
         rounds=rounds or (1 if short else 2),
         seconds=seconds or (1.0 if short else 3.0),
     )
@@ -329,7 +329,7 @@ def run_benchmark(
         "short": short,
         "rounds": args.rounds,
         "seconds_per_scenario": args.seconds,
-        "baseline_ref": baseline_ref,
+        "baseline_refs": list(baseline_refs),
         "cpus": os.cpu_count(),
         "targets": TARGETS,
         "layers": {},
@@ -357,7 +357,12 @@ def main(argv=None):
         "--output", type=Path, help="folder for results.json and ratios.png"
     )
     parser.add_argument("--layer", action="append", choices=LAYERS, help="default: all")
-    parser.add_argument("--baseline-ref", help="also bake the template at this git ref")
+    parser.add_argument(
+        "--baseline-ref",
+        action="append",
+        default=[],
+        help="also bake the template at this git ref (repeat for several)",
+    )
     parser.add_argument("--rounds", type=int, help="best of N (default 2, short 1)")
     parser.add_argument(
         "--seconds", type=float, help="per scenario (default 3, short 1)"
@@ -373,7 +378,7 @@ def main(argv=None):
         short=args.short,
         output=args.output,
         layers=args.layer or LAYERS,
-        baseline_ref=args.baseline_ref,
+        baseline_refs=args.baseline_ref,
         rounds=args.rounds,
         seconds=args.seconds,
         scenarios=args.scenario,

@@ -45,6 +45,8 @@ post_gen = load_hook("post_gen_project")
         ("test", "would shadow"),
         ("config", "would shadow"),
         ("realtime", "would shadow"),
+        ("chat", "would shadow"),
+        ("tasks", "would shadow"),
         ("asyncio", "would shadow"),
     ],
 )
@@ -54,7 +56,7 @@ def test_bad_slugs_are_refused_with_the_rule(slug, rule):
     assert rule in error
 
 
-@pytest.mark.parametrize("slug", ["chat", "my_project2", "_private"])
+@pytest.mark.parametrize("slug", ["chatroom", "my_project2", "_private"])
 def test_good_slugs_pass(slug):
     assert pre_gen.slug_errors(slug) == []
 

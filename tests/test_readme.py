@@ -16,7 +16,8 @@ from tests.baking import TEMPLATE_DIR
 from tests.servers import free_port
 
 GENERATE_AND_RUN = (
-    "pipx run cookiecutter gh:<org>/channels-starter && cd realtime_app && make run"
+    "pipx run cookiecutter gh:channels-starter/channels-starter"
+    " && cd realtime_app && make run"
 )
 TEST = "make test"
 
@@ -51,7 +52,7 @@ async def echo(url, origin):
 def test_the_generate_command_bakes_installs_and_serves(tmp_path):
     port = free_port()
     command = GENERATE_AND_RUN.replace(
-        "gh:<org>/channels-starter", f"{TEMPLATE_DIR} --no-input"
+        "gh:channels-starter/channels-starter", f"{TEMPLATE_DIR} --no-input"
     ).replace("make run", f"make run ADDRESS=127.0.0.1:{port}")
     environment = {
         **os.environ,

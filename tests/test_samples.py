@@ -80,5 +80,8 @@ def test_removing_a_sample_as_the_readme_says(tmp_path, app):
         path.write_text(
             "".join(line for line in lines if not belongs_to_app(app, line))
         )
+    assert "`make format`" in table  # ruff format, then ruff check --fix:
+    for command in ((*RUFF, "format", "."), (*RUFF, "check", "--fix", ".")):
+        assert run_in(project, *command).returncode == 0
     output = assert_gates_pass(project)
     assert re.search(r"\b\d+ passed\b", output)

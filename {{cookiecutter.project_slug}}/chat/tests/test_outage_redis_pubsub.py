@@ -5,7 +5,7 @@ import json
 
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from tests.redis_server import RedisServer, live_server_on
 
@@ -52,7 +52,7 @@ async def until_chat_works(server, room, seconds=15):
     while True:
         try:
             return await chat_round_trip(server, room)
-        except (OSError, InvalidStatus, ConnectionClosed, TimeoutError):
+        except (OSError, InvalidHandshake, ConnectionClosed, TimeoutError):
             if asyncio.get_running_loop().time() > deadline:
                 raise
             await asyncio.sleep(0.2)
