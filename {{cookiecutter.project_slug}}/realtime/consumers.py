@@ -1,16 +1,19 @@
-"""The mixin the async samples share: error replies, and one reader task per inbox.
+"""The mixin the async samples share: error replies, and a lighter path per message.
 
 - A handler that raises InvalidFrame answers its client {"type": "error",
   "error": "<why>"}; the socket stays open. JSON consumers get that for
   frames that are not a JSON object (binary, empty, invalid, nested too deep).
-- Channels' dispatch loop starts a new task and an asyncio.wait per message;
-  this one keeps one reader task per inbox (the client, the channel layer)
-  for the consumer's life. Everything else is Channels' own: handlers run one
-  at a time in the consumer's task, in arrival order; an inbox is read again
-  only once its last message was handled; `dispatch` (with its
-  close_old_connections) is unchanged.
+- Channels closes stale database connections before every handler, on Django's
+  one sync thread: a thread hop per message. Until this process has opened a
+  database connection there is none to close, so the hop waits for the first
+  one; from then on it precedes every handler, as in Channels.
+- Channels' dispatch loop starts a task and an asyncio.wait per message; this
+  one keeps one reader task per inbox (the client, the channel layer). As in
+  Channels, handlers run one at a time in the consumer's task, in arrival
+  order, and an inbox is read again only once its message was handled.
 
 https://channels.readthedocs.io/en/stable/topics/consumers.html
+https://channels.readthedocs.io/en/stable/topics/databases.html
 """
 
 import asyncio
@@ -18,8 +21,21 @@ import contextlib
 import functools
 import json
 
+from channels.consumer import get_handler_name
+from channels.db import aclose_old_connections
 from channels.exceptions import StopConsumer
 from channels.layers import get_channel_layer
+from django.db.backends.signals import connection_created
+
+database_opened = False
+
+
+def note_database_opened(**kwargs):
+    global database_opened
+    database_opened = True
+
+
+connection_created.connect(note_database_opened)
 
 
 class InvalidFrame(ValueError):
@@ -42,6 +58,11 @@ def json_object(text_data):
 class RealtimeConsumerMixin:
     """Put it first among the bases, before the Channels consumer class."""
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "_sync", False):
+            raise TypeError(f"{cls.__name__}: the mixin is for async consumers only")
+
     async def __call__(self, scope, receive, send):
         # AsyncConsumer.__call__'s set-up, then this module's dispatch loop.
         self.scope = scope
@@ -58,8 +79,14 @@ class RealtimeConsumerMixin:
             await dispatch_one_at_a_time(inboxes, self.dispatch)
 
     async def dispatch(self, message):
+        # AsyncConsumer.dispatch, with the hop only once there is a connection.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        if database_opened:
+            await aclose_old_connections()
         try:
-            await super().dispatch(message)
+            await handler(message)
         except InvalidFrame as error:
             await self.send(
                 text_data=json.dumps({"type": "error", "error": str(error)})

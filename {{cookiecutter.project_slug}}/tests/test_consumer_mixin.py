@@ -3,8 +3,11 @@
 import asyncio
 
 import pytest
+from channels.generic.websocket import AsyncWebsocketConsumer, WebsocketConsumer
+from django.db.backends.signals import connection_created
 
-from realtime.consumers import dispatch_one_at_a_time
+import realtime.consumers
+from realtime.consumers import RealtimeConsumerMixin, dispatch_one_at_a_time
 
 
 def inbox_of(messages):
@@ -124,3 +127,41 @@ async def test_handlers_run_in_the_task_that_runs_the_loop():
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert seen == [task] * 4
+
+
+def test_the_mixin_refuses_a_sync_consumer_at_once():
+    with pytest.raises(TypeError, match="async consumers only"):
+
+        class SyncEcho(RealtimeConsumerMixin, WebsocketConsumer):
+            pass
+
+
+class Recorder(RealtimeConsumerMixin, AsyncWebsocketConsumer):
+    async def receive(self, text_data=None, bytes_data=None):
+        self.seen.append(text_data)
+
+
+@pytest.mark.parametrize("opened", [False, True])
+async def test_stale_connections_are_closed_before_each_handler_once_any_exist(
+    monkeypatch, opened
+):
+    hops = []
+
+    async def close_old_connections():
+        hops.append(True)
+
+    monkeypatch.setattr(
+        realtime.consumers, "aclose_old_connections", close_old_connections
+    )
+    monkeypatch.setattr(realtime.consumers, "database_opened", opened)
+    consumer = Recorder()
+    consumer.seen = []
+    await consumer.dispatch({"type": "websocket.receive", "text": "hi"})
+    assert consumer.seen == ["hi"]
+    assert hops == ([True] if opened else [])
+
+
+def test_the_first_database_connection_is_noted(monkeypatch):
+    monkeypatch.setattr(realtime.consumers, "database_opened", False)
+    connection_created.send(sender=None, connection=None)
+    assert realtime.consumers.database_opened
