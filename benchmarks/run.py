@@ -47,8 +47,10 @@ SCENARIOS = {
 }
 SHORT_IDLE_CONNECTIONS = 200
 
-# Minimum ratio baked / floor, per layer; a ratio under its target is a regression.
-TARGETS = {"echo_16": 0.35, "chat_16": 0.6, "broadcast_100": 0.3}
+# Minimum ratio baked / floor for the async consumers, per layer; a ratio under
+# its target is a regression. Echo is a sync consumer (a thread hop per message,
+# by design): reported, not targeted.
+TARGETS = {"chat_16": 0.6, "broadcast_100": 0.3}
 
 
 def offered_layers(template_dir):
