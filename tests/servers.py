@@ -135,6 +135,18 @@ class Daphne(Process):
 
     origin = http_url
 
+    def start(self, timeout=30):
+        if self.command[-1] == PROJECT_APP:  # its pages use the database
+            subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--no-input"],
+                cwd=self.cwd,
+                env=self.environment,
+                capture_output=True,
+                check=True,
+                timeout=120,
+            )
+        return super().start(timeout)
+
     def ready(self):
         return listening(self.port)
 

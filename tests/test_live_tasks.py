@@ -12,14 +12,33 @@ import pytest
 from websockets.asyncio.client import connect
 
 from tests.servers import Runworker
-from tests.sockets import nothing_arrives
+from tests.sockets import nothing_arrives, session_cookie_from
 
 FAST_TASKS = {"TASK_STEP_SECONDS": "0.02"}
 FINAL = {"task.done", "task.cancelled", "task.failed"}
 
 
+# Every socket of a test belongs to one browser: one session, so one task owner.
+BROWSER = {}
+
+
+@pytest.fixture(autouse=True)
+def one_browser_per_test():
+    BROWSER.clear()
+    yield
+    BROWSER.clear()
+
+
 def websocket(server):
-    return connect(f"{server.ws_url}/ws/tasks/", origin=server.origin, open_timeout=10)
+    """A socket as the /tasks/ page opens it, with the test's browser cookie."""
+    if "cookie" not in BROWSER:
+        BROWSER["cookie"] = session_cookie_from(server)
+    return connect(
+        f"{server.ws_url}/ws/tasks/",
+        origin=server.origin,
+        open_timeout=10,
+        additional_headers={"Cookie": BROWSER["cookie"]},
+    )
 
 
 async def receive_json(socket):

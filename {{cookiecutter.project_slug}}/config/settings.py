@@ -16,16 +16,21 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", default="localhost,127.0.0.1,[:
 INSTALLED_APPS = [
     # First, so that `manage.py runserver` is daphne's and serves websockets.
     "daphne",
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
+    "django.contrib.messages",
     "django.contrib.staticfiles",
     # For `manage.py runworker`, which runs jobs when TASK_RUNNER=worker.
     "channels",
+    "realtime",
+    "accounts",
     # The sample apps: delete a folder and its line here to drop one.
     "echo",
     "chat",
     "tasks",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -34,6 +39,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -49,6 +55,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
                 "config.context_processors.project",
             ],
         },
@@ -62,6 +69,22 @@ DATABASES = {
     },
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Users: a model of the project's own from the first migration, as Django
+# recommends, so that fields can be added later without a painful switch.
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
 
 CHANNEL_LAYERS = channel_layer.CHANNEL_LAYERS
 CACHES = channel_layer.CACHES
@@ -104,6 +127,20 @@ LOGGING = {
 WEBSOCKET_RATE_LIMIT = env_number("WEBSOCKET_RATE_LIMIT", 20.0, kind=float)
 WEBSOCKET_RATE_BURST = env_number("WEBSOCKET_RATE_BURST", 40)
 WEBSOCKET_MAX_MESSAGE_BYTES = env_number("WEBSOCKET_MAX_MESSAGE_BYTES", 64 * 1024)
+# Origins allowed to open websockets, on scheme, host and port
+# (realtime/origins.py): "https://example.com", or "http://localhost:*" for any
+# port. Unset, they follow ALLOWED_HOSTS: https on each host, and with DEBUG also
+# http on any port; "*" in ALLOWED_HOSTS allows no origin (`manage.py check` warns).
+WEBSOCKET_ALLOWED_ORIGINS = env_list("WEBSOCKET_ALLOWED_ORIGINS", "") or [
+    f"{scheme}://{host}{port}"
+    for host in ALLOWED_HOSTS
+    if host != "*" and not host.startswith(".")
+    for scheme, port in (
+        [("https", ""), ("https", ":*"), ("http", ":*")] if DEBUG else [("https", "")]
+    )
+]
+# Seconds a websocket ticket (realtime/tickets.py) stays valid; each opens one socket.
+WEBSOCKET_TICKET_SECONDS = env_number("WEBSOCKET_TICKET_SECONDS", 60)
 
 # The sample apps.
 CHAT_MAX_MESSAGE_LENGTH = env_number("CHAT_MAX_MESSAGE_LENGTH", 2000)
@@ -114,6 +151,7 @@ TASK_STEP_SECONDS = env_number("TASK_STEP_SECONDS", 0.2, kind=float)
 # (RedisChannelLayer only). Either way a job outlives the socket that started it.
 TASK_RUNNER = env_str("TASK_RUNNER", "in-process")
 TASK_MAX_RUNNING = env_number("TASK_MAX_RUNNING", 100)  # jobs per process
+TASK_MAX_PER_OWNER = env_number("TASK_MAX_PER_OWNER", 3)  # running jobs per user
 TASK_MAX_FOLLOWED = 100  # tasks one socket may follow at once
 TASK_STATE_SECONDS = 60 * 60  # a task's state expires this long after its last update
 # A running job's process beats this often; three beats missed: the job was lost.

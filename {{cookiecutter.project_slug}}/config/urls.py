@@ -1,10 +1,14 @@
 """HTTP routes: the home page and each app's pages (websockets: config/websocket.py)."""
 
+from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
     path("chat/", include("chat.urls")),
     path("tasks/", include("tasks.urls")),
+    path("notifications/", include("notifications.urls")),
 ]

@@ -9,6 +9,7 @@ https://www.rfc-editor.org/rfc/rfc6455#section-7.4.1
 https://www.iana.org/assignments/websocket/websocket.xml#close-code-number
 """
 
+SESSION_ENDED = 4001  # RFC 6455 1001, going away: the session logged out
 POLICY_VIOLATION = 4008  # RFC 6455 1008: over the rate limit
 MESSAGE_TOO_BIG = 4009  # RFC 6455 1009: over the size limit
 INTERNAL_ERROR = 4011  # RFC 6455 1011: the channel layer failed

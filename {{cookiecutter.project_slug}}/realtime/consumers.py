@@ -7,6 +7,8 @@
   one sync thread: a thread hop per message. Until this process has opened a
   database connection there is none to close, so the hop waits for the first
   one; from then on it precedes every handler, as in Channels.
+- A socket of a logged-in browser session closes with 4001 when that session
+  logs out, on any process (realtime/sessions.py).
 - Channels' dispatch loop starts a task and an asyncio.wait per message; this
   one keeps one reader task per inbox (the client, the channel layer). As in
   Channels, handlers run one at a time in the consumer's task, in arrival
@@ -26,6 +28,9 @@ from channels.db import aclose_old_connections
 from channels.exceptions import StopConsumer
 from channels.layers import get_channel_layer
 from django.db.backends.signals import connection_created
+
+from realtime.close_codes import SESSION_ENDED
+from realtime.sessions import session_group_of
 
 database_opened = False
 
@@ -75,8 +80,17 @@ class RealtimeConsumerMixin:
                 self.channel_layer.receive, self.channel_name
             )
             inboxes.append(self.channel_receive)
+        group = session_group_of(scope) if self.channel_layer else None
+        if group:
+            await self.channel_layer.group_add(group, self.channel_name)
         with contextlib.suppress(StopConsumer):
             await dispatch_one_at_a_time(inboxes, self.dispatch)
+        if group:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def realtime_session_ended(self, event):
+        """The session this socket was opened with logged out (realtime/sessions.py)."""
+        await self.close(code=SESSION_ENDED)
 
     async def dispatch(self, message):
         # AsyncConsumer.dispatch, with the hop only once there is a connection.

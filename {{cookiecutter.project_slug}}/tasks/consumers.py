@@ -7,6 +7,9 @@ answers the task's latest message at once, then its live updates; {"action":
 "cancel", "task_id"} answers {"type": "task.cancelled", "task_id"}, to every
 watcher. Closing the socket stops no job. Bad frames get an error reply.
 
+A task belongs to whoever started it: the logged-in user, else the browser
+session (the /tasks/ page makes sure there is one). Another owner's task answers
+as an unknown id would. An owner runs at most TASK_MAX_PER_OWNER tasks at once.
 Updates reach watchers through a channel-layer group per task, so a watcher on
 another server process sees them on a Redis layer; state lives in the cache.
 https://channels.readthedocs.io/en/stable/topics/consumers.html#asyncjsonwebsocketconsumer
@@ -19,6 +22,7 @@ from django.conf import settings
 from realtime.consumers import InvalidFrame, RealtimeConsumerMixin
 from tasks import state, updates
 from tasks.ids import is_valid_task_id, new_task_id, task_group_name
+from tasks.owners import owner_of
 from tasks.runner import TooManyTasks, runner
 from tasks.worker import TASK_WORKER_CHANNEL, run_message
 
@@ -44,6 +48,7 @@ class TaskConsumer(RealtimeConsumerMixin, AsyncJsonWebsocketConsumer):
         # The tasks this socket follows, each with the last step it was sent:
         # updates that are stale, or come after a final message, are dropped.
         self.following = {}
+        self.owner = await owner_of(self.scope)
         await self.accept()
 
     async def disconnect(self, close_code):
@@ -53,6 +58,10 @@ class TaskConsumer(RealtimeConsumerMixin, AsyncJsonWebsocketConsumer):
             )
 
     async def receive_json(self, content, **kwargs):
+        if self.owner is None:
+            raise InvalidFrame(
+                "tasks need a login or a browser session: open the /tasks/ page first"
+            )
         action = content.get("action")
         if action == "start":
             await self.start(steps_from(content))
@@ -67,9 +76,19 @@ class TaskConsumer(RealtimeConsumerMixin, AsyncJsonWebsocketConsumer):
     async def start(self, total):
         in_process = settings.TASK_RUNNER == "in-process"
         if in_process and runner.is_full():
-            raise InvalidFrame("too many tasks running; try again later")
+            raise InvalidFrame(
+                f"this server runs {settings.TASK_MAX_RUNNING} tasks already, its"
+                " most (TASK_MAX_RUNNING); try again later"
+            )
+        running = await state.running_tasks_of(self.owner)
+        if len(running) >= settings.TASK_MAX_PER_OWNER:
+            raise InvalidFrame(
+                f"you run {len(running)} tasks already, the most one user may"
+                " (TASK_MAX_PER_OWNER); wait for one to end, or cancel one"
+            )
         task_id = new_task_id()
         await state.save_state(updates.progress(task_id, 0, total))
+        await state.add_task(self.owner, task_id, running)
         await state.beat([task_id])  # alive until a runner beats for it
         await self.follow(task_id, 0)
         await self.send_json(updates.started(task_id, total))
@@ -114,7 +133,7 @@ class TaskConsumer(RealtimeConsumerMixin, AsyncJsonWebsocketConsumer):
         await updates.publish(message)
 
     async def latest_state(self, task_id):
-        latest = await state.load_state(task_id)
+        latest = await state.load_state(task_id, self.owner)
         if latest is None:
             raise InvalidFrame(
                 f"unknown task_id {task_id!r}: no task has this id, or it ended"

@@ -45,7 +45,8 @@ class JobRunner:
     def start(self, task_id, total):
         if self.is_full():
             raise TooManyTasks(
-                f"{settings.TASK_MAX_RUNNING} tasks already running; try again later"
+                f"this process runs {settings.TASK_MAX_RUNNING} tasks already, its"
+                " most (TASK_MAX_RUNNING); try again later"
             )
         job = asyncio.create_task(self.run(task_id, total), name=f"task {task_id}")
         self.running[task_id] = job

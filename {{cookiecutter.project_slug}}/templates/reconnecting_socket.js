@@ -3,9 +3,9 @@
  * goes away, waiting 0.5 s, 1 s, 2 s ... up to 8 s between tries, with jitter
  * so that a restarted server is not hit by every client at once. A socket the
  * server closed for sending too fast (4008, realtime/close_codes.py) waits at
- * least 10 s.
+ * least 10 s; one closed because its session logged out (4001) stays closed.
  * handlers.onmessage(event) gets each message; handlers.onstate(state, text)
- * gets the state, "connecting", "open" or "reconnecting", and a text for people
+ * gets the state, "connecting", "open", "reconnecting" or "closed", and a text for people
  * that says why the socket closed and counts down to the next try.
  * send() returns false while the socket is not open.
  */
@@ -13,6 +13,7 @@ function reconnectingSocket(path, handlers) {
   const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + path;
   // Why the server closed the socket, by close code; and how long to wait at least.
   const CLOSED_BECAUSE = {
+    4001: { reason: 'logged out', final: true },
     4008: { reason: 'rate-limited', atLeast: 10000 },
     4009: { reason: 'message too big', atLeast: 0 },
     4011: { reason: 'server error (channel layer unavailable)', atLeast: 0 },
@@ -32,6 +33,10 @@ function reconnectingSocket(path, handlers) {
     socket.onmessage = handlers.onmessage;
     socket.onclose = function (event) {
       const why = CLOSED_BECAUSE[event.code] || OTHERWISE;
+      if (why.final) {
+        handlers.onstate('closed', why.reason + ': reload the page to connect again');
+        return;
+      }
       const backoff = Math.min(8000, 500 * 2 ** failures) * (0.75 + Math.random() / 2);
       const least = why.atLeast * (1 + Math.random() / 2);  // jitter too, never less
       failures += 1;

@@ -2,7 +2,11 @@
 
 import contextlib
 
+from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import Client
 from django.urls import path
 
 from config.asgi import application
@@ -11,22 +15,54 @@ from config.websocket import router
 ORIGIN = b"http://localhost"
 
 
-def communicator(path, origin=ORIGIN):
+def communicator(path, origin=ORIGIN, cookie=None, subprotocols=None):
     """A client for `path`; origin=None sends no Origin header at all."""
     headers = [(b"origin", origin)] if origin is not None else []
-    return WebsocketCommunicator(application, path, headers=headers)
+    if cookie is not None:
+        headers.append((b"cookie", cookie))
+    return WebsocketCommunicator(
+        application, path, headers=headers, subprotocols=subprotocols
+    )
 
 
 @contextlib.asynccontextmanager
-async def open_websocket(path, origin=ORIGIN):
+async def open_websocket(path, origin=ORIGIN, cookie=None, subprotocols=None):
     """A connected client for `path`, disconnected when the block ends."""
-    client = communicator(path, origin)
+    client = communicator(path, origin, cookie, subprotocols)
     connected, _ = await client.connect()
     assert connected, f"the handshake for {path} was refused"
     try:
         yield client
     finally:
         await client.disconnect()
+
+
+def session_cookie(session_key):
+    return f"{settings.SESSION_COOKIE_NAME}={session_key}".encode()
+
+
+async def anonymous_browser():
+    """The cookie of a new anonymous session, as the /tasks/ page gives one."""
+    session = SessionStore()
+    await sync_to_async(session.create)()
+    return session_cookie(session.session_key)
+
+
+class Browser:
+    """A logged-in browser: Django's test client, and its cookie for websockets."""
+
+    def __init__(self, user):
+        self.client = Client()
+        self.client.force_login(user)
+        key = self.client.cookies[settings.SESSION_COOKIE_NAME].value
+        self.cookie = session_cookie(key)
+
+    def post(self, url, **kwargs):
+        return self.client.post(url, **kwargs)
+
+
+async def logged_in_browser(user):
+    return await sync_to_async(Browser)(user)
 
 
 @contextlib.contextmanager

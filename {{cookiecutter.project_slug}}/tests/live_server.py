@@ -37,6 +37,8 @@ class LiveServer:
         self.environment = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": settings_module,
+            # A database of its own, migrated before the server starts.
+            "LIVE_SERVER_DATABASE": str(log_path.with_suffix(".sqlite3")),
             **(env or {}),
         }
         self.process = None
@@ -55,6 +57,15 @@ class LiveServer:
 
     def start(self):
         with open(self.log_path, "ab") as log:
+            subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--no-input"],
+                cwd=PROJECT_DIR,
+                env=self.environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                check=True,
+                timeout=120,
+            )
             self.process = subprocess.Popen(
                 [
                     sys.executable,

@@ -79,12 +79,5 @@ def redis_url_for_this_run():
 
 
 def live_server_on(redis_server, log_path):
-    """A LiveServer, not yet started, on the project's settings and `redis_server`."""
-    return LiveServer(
-        log_path,
-        settings_module="config.settings",
-        env={
-            "REDIS_URL": redis_server.url,
-            "DJANGO_SECRET_KEY": "tests-only-never-use-this-key-" + "x" * 40,
-        },
-    )
+    """A LiveServer, not yet started, on the tests' settings and `redis_server`."""
+    return LiveServer(log_path, env={"TEST_REDIS_URL": redis_server.url})

@@ -18,3 +18,14 @@ os.environ["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
 from config.settings import *  # noqa: F403
 
 TASK_STEP_SECONDS = 0.01
+# Whatever DEBUG and ALLOWED_HOSTS say: the tests' own clients and servers.
+WEBSOCKET_ALLOWED_ORIGINS = ["http://localhost", "http://127.0.0.1:*"]
+
+# A live server's own database (tests/live_server.py), migrated before it starts.
+if os.environ.get("LIVE_SERVER_DATABASE"):
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ["LIVE_SERVER_DATABASE"],
+        }
+    }

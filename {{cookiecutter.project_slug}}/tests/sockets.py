@@ -2,8 +2,10 @@
 
 import asyncio
 import json
+import urllib.request
 
 import pytest
+from django.conf import settings
 from websockets.exceptions import ConnectionClosed
 
 
@@ -17,3 +19,12 @@ async def close_code(socket):
 
 async def receive_json(socket, seconds=5):
     return json.loads(await asyncio.wait_for(socket.recv(), seconds))
+
+
+def session_cookie_from(server, path="/tasks/"):
+    """The session cookie a browser gets from a page of a live server."""
+    with urllib.request.urlopen(server.http_url + path, timeout=10) as response:
+        for header in response.headers.get_all("Set-Cookie") or ():
+            if header.startswith(f"{settings.SESSION_COOKIE_NAME}="):
+                return header.partition(";")[0]
+    raise AssertionError(f"{path} set no session cookie")

@@ -6,13 +6,18 @@ import urllib.request
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.sockets import receive_json
+from tests.sockets import receive_json, session_cookie_from
 
 pytestmark = pytest.mark.live
 
 
 def tasks_socket(server):
-    return connect(f"{server.ws_url}/ws/tasks/", origin=server.origin)
+    """A socket as the /tasks/ page opens it: with the page's session cookie."""
+    return connect(
+        f"{server.ws_url}/ws/tasks/",
+        origin=server.origin,
+        additional_headers={"Cookie": session_cookie_from(server)},
+    )
 
 
 async def test_a_job_reports_every_step_then_done(daphne_server):

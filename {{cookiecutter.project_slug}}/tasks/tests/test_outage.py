@@ -5,7 +5,7 @@ import logging
 import pytest
 from channels.layers import get_channel_layer
 
-from tests.clients import open_websocket
+from tests.clients import anonymous_browser, open_websocket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,7 +18,7 @@ async def test_a_task_socket_is_closed_with_4011_and_one_error(monkeypatch, capl
     async def group_add(group, channel):
         raise LayerDown("the layer is down")
 
-    async with open_websocket("/ws/tasks/") as client:
+    async with open_websocket("/ws/tasks/", cookie=await anonymous_browser()) as client:
         monkeypatch.setattr(get_channel_layer(), "group_add", group_add)
         await client.send_json_to({"action": "start", "steps": 3})
         assert await client.receive_output() == {

@@ -1,5 +1,10 @@
 """The long-task page has its controls, its bar and the connection state."""
 
+import pytest
+
+# The page makes sure the browser has a session: tasks belong to it.
+pytestmark = pytest.mark.django_db
+
 
 def test_the_tasks_page_has_the_controls_the_bar_and_the_connection_state(client):
     response = client.get("/tasks/")

@@ -12,6 +12,7 @@ from django.core.management.base import SystemCheckError
 from tasks import runner as runner_module
 from tasks import state, updates
 from tasks.ids import new_task_id
+from tasks.owners import session_owner
 from tasks.runner import JobRunner, runner
 from tasks.worker import TASK_WORKER_CHANNEL, TaskWorkerConsumer
 from tests.clients import open_websocket
@@ -20,6 +21,11 @@ from tests.clients import open_websocket
 pytestmark = pytest.mark.django_db(transaction=True)
 
 FINAL = {"task.done", "task.cancelled", "task.failed"}
+
+
+def owner_of(cookie):
+    """The owner a socket with this session cookie gets."""
+    return session_owner(cookie.decode().partition("=")[2])
 
 
 async def receive_until_final(client, task_id):
@@ -51,8 +57,8 @@ def steps_of(messages):
     return [m["step"] for m in messages if m["type"] == "task.progress"]
 
 
-async def test_a_job_reports_start_every_step_and_done():
-    async with open_websocket("/ws/tasks/") as client:
+async def test_a_job_reports_start_every_step_and_done(browser):
+    async with open_websocket("/ws/tasks/", cookie=browser) as client:
         await client.send_json_to({"action": "start", "steps": 3})
         started = await client.receive_json_from()
         assert started["type"] == "task.started"
@@ -67,8 +73,8 @@ async def test_a_job_reports_start_every_step_and_done():
         assert await client.receive_nothing(timeout=0.05)
 
 
-async def test_two_jobs_run_side_by_side_with_their_own_ids():
-    async with open_websocket("/ws/tasks/") as client:
+async def test_two_jobs_run_side_by_side_with_their_own_ids(browser):
+    async with open_websocket("/ws/tasks/", cookie=browser) as client:
         await client.send_json_to({"action": "start", "steps": 5})
         await client.send_json_to({"action": "start", "steps": 5})
         first = (await client.receive_json_from())["task_id"]
@@ -85,12 +91,12 @@ async def test_two_jobs_run_side_by_side_with_their_own_ids():
         assert steps == {first: [1, 2, 3, 4, 5], second: [1, 2, 3, 4, 5]}
 
 
-async def test_a_job_outlives_its_socket_and_a_new_socket_watches_it_finish():
-    async with open_websocket("/ws/tasks/") as starter:
+async def test_a_job_outlives_its_socket_and_a_new_socket_watches_it_finish(browser):
+    async with open_websocket("/ws/tasks/", cookie=browser) as starter:
         task_id = await start(starter, 30)
         await receive_progress(starter, task_id, 2)
     assert task_id in runner.running
-    async with open_websocket("/ws/tasks/") as watcher:
+    async with open_websocket("/ws/tasks/", cookie=browser) as watcher:
         await watcher.send_json_to({"action": "watch", "task_id": task_id})
         now = await watcher.receive_json_from()
         assert now["type"] == "task.progress"
@@ -101,8 +107,8 @@ async def test_a_job_outlives_its_socket_and_a_new_socket_watches_it_finish():
     assert rest[-1] == {"type": "task.done", "task_id": task_id}
 
 
-async def test_watching_a_finished_task_answers_done_and_nothing_else():
-    async with open_websocket("/ws/tasks/") as client:
+async def test_watching_a_finished_task_answers_done_and_nothing_else(browser):
+    async with open_websocket("/ws/tasks/", cookie=browser) as client:
         task_id = await start(client, 1)
         await receive_until_final(client, task_id)
         await client.send_json_to({"action": "watch", "task_id": task_id})
@@ -110,9 +116,9 @@ async def test_watching_a_finished_task_answers_done_and_nothing_else():
         assert await client.receive_nothing(timeout=0.05)
 
 
-async def test_watching_twice_on_one_socket_sends_no_duplicates(settings):
+async def test_watching_twice_on_one_socket_sends_no_duplicates(settings, browser):
     settings.TASK_STEP_SECONDS = 0.02
-    async with open_websocket("/ws/tasks/") as client:
+    async with open_websocket("/ws/tasks/", cookie=browser) as client:
         task_id = await start(client, 10)
         for _ in range(3):
             await client.send_json_to({"action": "watch", "task_id": task_id})
@@ -125,10 +131,12 @@ async def test_watching_twice_on_one_socket_sends_no_duplicates(settings):
     assert len(steps) <= 10 + 3
 
 
-async def test_a_cancel_reaches_the_canceller_and_every_watcher_and_stops_the_job():
+async def test_a_cancel_reaches_the_canceller_and_every_watcher_and_stops_the_job(
+    browser,
+):
     async with (
-        open_websocket("/ws/tasks/") as starter,
-        open_websocket("/ws/tasks/") as canceller,
+        open_websocket("/ws/tasks/", cookie=browser) as starter,
+        open_websocket("/ws/tasks/", cookie=browser) as canceller,
     ):
         task_id = await start(starter, 500)
         await receive_progress(starter, task_id, 1)
@@ -146,14 +154,17 @@ async def test_a_cancel_reaches_the_canceller_and_every_watcher_and_stops_the_jo
         assert await canceller.receive_json_from() == cancelled
 
 
-async def test_a_job_running_in_another_process_stops_within_a_step_of_a_cancel():
+async def test_a_job_running_in_another_process_stops_within_a_step_of_a_cancel(
+    browser,
+):
     """The shared cancel flag, not a local asyncio cancel, stops the job."""
     other_process = JobRunner()
     task_id = new_task_id()
     await state.save_state(updates.progress(task_id, 0, 500))
+    await state.add_task(owner_of(browser), task_id, [])
     other_process.start(task_id, 500)
     await state.beat([task_id])
-    async with open_websocket("/ws/tasks/") as client:
+    async with open_websocket("/ws/tasks/", cookie=browser) as client:
         await client.send_json_to({"action": "watch", "task_id": task_id})
         await receive_progress(client, task_id, 2)
         await client.send_json_to({"action": "cancel", "task_id": task_id})
@@ -162,45 +173,46 @@ async def test_a_job_running_in_another_process_stops_within_a_step_of_a_cancel(
         job = other_process.running[task_id]
         await asyncio.wait_for(job, timeout=1)
         assert await client.receive_nothing(timeout=0.05)
-    assert (await state.load_state(task_id))["type"] == "task.cancelled"
+    latest = await state.load_state(task_id, owner_of(browser))
+    assert latest["type"] == "task.cancelled"
 
 
-async def test_cancelling_a_finished_task_answers_its_final_state():
-    async with open_websocket("/ws/tasks/") as client:
+async def test_cancelling_a_finished_task_answers_its_final_state(browser):
+    async with open_websocket("/ws/tasks/", cookie=browser) as client:
         task_id = await start(client, 1)
         await receive_until_final(client, task_id)
         await client.send_json_to({"action": "cancel", "task_id": task_id})
         assert await client.receive_json_from() == updates.done(task_id)
 
 
-async def test_a_failing_job_reports_task_failed(monkeypatch):
+async def test_a_failing_job_reports_task_failed(monkeypatch, browser):
     async def broken_work(step):
         raise RuntimeError("the disk is full")
 
     monkeypatch.setattr(runner_module, "simulated_work", broken_work)
-    async with open_websocket("/ws/tasks/") as client:
+    async with open_websocket("/ws/tasks/", cookie=browser) as client:
         task_id = await start(client, 3)
         messages = await receive_until_final(client, task_id)
     assert messages == [updates.failed(task_id, "the job failed")]
 
 
-async def test_a_process_runs_at_most_task_max_running_jobs(settings):
+async def test_a_process_runs_at_most_task_max_running_jobs(settings, browser):
     settings.TASK_MAX_RUNNING = 1
-    async with open_websocket("/ws/tasks/") as client:
+    async with open_websocket("/ws/tasks/", cookie=browser) as client:
         task_id = await start(client, 100)
         await client.send_json_to({"action": "start", "steps": 1})
         reply = await client.receive_json_from()
         assert reply == {"type": "error", "error": reply["error"]}
-        assert "too many tasks" in reply["error"]
+        assert "(TASK_MAX_RUNNING)" in reply["error"]
         await client.send_json_to({"action": "cancel", "task_id": task_id})
         await receive_until_final(client, task_id)
         await asyncio.sleep(0.01)
         await start(client, 1)
 
 
-async def test_a_socket_follows_at_most_task_max_followed_tasks(settings):
+async def test_a_socket_follows_at_most_task_max_followed_tasks(settings, browser):
     settings.TASK_MAX_FOLLOWED = 1
-    async with open_websocket("/ws/tasks/") as client:
+    async with open_websocket("/ws/tasks/", cookie=browser) as client:
         await start(client, 100)
         await client.send_json_to({"action": "start", "steps": 1})
         reply = await client.receive_json_from()
@@ -208,9 +220,9 @@ async def test_a_socket_follows_at_most_task_max_followed_tasks(settings):
         assert "follows 1 tasks" in reply["error"]
 
 
-async def test_state_expires_after_task_state_seconds(settings):
+async def test_state_expires_after_task_state_seconds(settings, browser):
     settings.TASK_STATE_SECONDS = 0.05
-    async with open_websocket("/ws/tasks/") as client:
+    async with open_websocket("/ws/tasks/", cookie=browser) as client:
         task_id = await start(client, 1)
         await receive_until_final(client, task_id)
         await asyncio.sleep(0.1)
@@ -218,7 +230,7 @@ async def test_state_expires_after_task_state_seconds(settings):
         assert (await client.receive_json_from())["type"] == "error"
 
 
-async def test_worker_mode_sends_the_job_to_the_worker_channel(settings):
+async def test_worker_mode_sends_the_job_to_the_worker_channel(settings, browser):
     # What the consumer hands over, on a layer that keeps a message for a
     # reader that is not listening yet (the pub/sub layer does not).
     settings.CHANNEL_LAYERS = {
@@ -228,7 +240,7 @@ async def test_worker_mode_sends_the_job_to_the_worker_channel(settings):
     worker = ApplicationCommunicator(
         TaskWorkerConsumer.as_asgi(), {"type": "channel", "channel": "tasks"}
     )
-    async with open_websocket("/ws/tasks/") as client:
+    async with open_websocket("/ws/tasks/", cookie=browser) as client:
         task_id = await start(client, 2)
         assert task_id not in runner.running
         job = await get_channel_layer().receive(TASK_WORKER_CHANNEL)
@@ -295,10 +307,10 @@ async def test_worker_mode_sends_the_job_to_the_worker_channel(settings):
     ],
 )
 async def test_invalid_frames_get_an_error_and_the_socket_stays_open(
-    frame, error, caplog
+    frame, error, caplog, browser
 ):
     caplog.set_level(logging.INFO)
-    async with open_websocket("/ws/tasks/") as client:
+    async with open_websocket("/ws/tasks/", cookie=browser) as client:
         await client.send_to(**frame)
         reply = await client.receive_json_from()
         assert reply["type"] == "error"
@@ -326,16 +338,17 @@ def test_checks_refuse_a_task_runner_that_cannot_work(
         call_command("check")
 
 
-async def test_a_job_whose_process_stopped_is_reported_lost(settings):
+async def test_a_job_whose_process_stopped_is_reported_lost(settings, browser):
     settings.TASK_HEARTBEAT_SECONDS = 0.05
     stopped_process = JobRunner()
     task_id = new_task_id()
     await state.save_state(updates.progress(task_id, 0, 500))
+    await state.add_task(owner_of(browser), task_id, [])
     stopped_process.start(task_id, 500)
     await asyncio.sleep(0.05)
     await stopped_process.cancel_all()  # as if its process had been killed
     await asyncio.sleep(0.2)  # three heartbeats missed
-    async with open_websocket("/ws/tasks/") as client:
+    async with open_websocket("/ws/tasks/", cookie=browser) as client:
         await client.send_json_to({"action": "watch", "task_id": task_id})
         assert await client.receive_json_from() == updates.lost(task_id)
 

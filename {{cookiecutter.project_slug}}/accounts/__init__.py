@@ -1,0 +1,1 @@
+"""Users: the project's user model, login, logout, signup, and websocket tickets."""

@@ -1,0 +1,13 @@
+"""A logout closes the sockets of the session that logged out, on every process."""
+
+from django.contrib.auth.signals import user_logged_out
+from django.dispatch import receiver
+
+from realtime.sessions import end_session_sockets
+
+
+@receiver(user_logged_out)
+def close_the_sessions_sockets(sender, request, **kwargs):
+    # Sent before the session is flushed: its key still names its sockets' group.
+    if request is not None and request.session.session_key:
+        end_session_sockets(request.session.session_key)

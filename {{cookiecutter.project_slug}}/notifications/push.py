@@ -1,0 +1,29 @@
+"""Send a notification to every open socket of a user, on every server process.
+
+From a view, a job or a command (sync code):
+
+    from notifications.push import notify
+    notify(user, "Your export is ready")
+
+and from async code, `await anotify(user, "...")`. Each socket of that user on
+/ws/notifications/ receives {"type": "notification", "message": "<text>"}; a user
+with no socket open receives nothing (nothing is stored).
+https://channels.readthedocs.io/en/stable/topics/channel_layers.html#using-outside-of-consumers
+"""
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+
+def user_group(user):
+    return f"notifications.user.{user.pk}"
+
+
+async def anotify(user, message):
+    await get_channel_layer().group_send(
+        user_group(user), {"type": "notification.message", "message": message}
+    )
+
+
+def notify(user, message):
+    async_to_sync(anotify)(user, message)

@@ -1,0 +1,9 @@
+"""The notifications page: what is sent to you while it is open."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+
+@login_required
+def index(request):
+    return render(request, "notifications/index.html")
