@@ -11,6 +11,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from notifications.push import user_group
 from realtime.consumers import RealtimeConsumerMixin
+from realtime.interception import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +21,9 @@ class NotificationConsumer(RealtimeConsumerMixin, AsyncJsonWebsocketConsumer):
         user = self.scope["user"]
         if not user.is_authenticated:
             logger.warning(
-                "Websocket refused: %r needs a logged-in user", self.scope["path"]
+                "Websocket refused: %r needs a logged-in user, from %s",
+                self.scope["path"],
+                client_address(self.scope),
             )
             await self.close()
             return

@@ -75,3 +75,62 @@ def test_the_route_check_follows_nested_routers():
     assert not router_matches(router, "/ws/rooms/seven/")
     assert not router_matches(router, "/ws/flat/extra/")
     assert not router_matches(router, "/ws/")
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        (b"http://localhost", True),
+        (b"http://127.0.0.1:8123", True),
+        (b"https://localhost", False),
+        (b"http://localhost:8000", False),
+        (b"http://127.0.0.1.evil.example:8123", False),
+        (b"null", False),
+    ],
+)
+async def test_origins_are_checked_on_scheme_host_and_port(echo_path, origin, allowed):
+    # tests/settings.py: ["http://localhost", "http://127.0.0.1:*"]
+    connected, _ = await communicator(echo_path, origin=origin).connect()
+    assert connected is allowed
+
+
+async def test_a_refused_origin_is_one_warning_line(caplog):
+    connected, _ = await communicator("/ws/x/", origin=b"http://evil.example").connect()
+    assert not connected
+    [record] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "http://evil.example" in record.getMessage()
+
+
+@pytest.mark.parametrize(
+    ("hosts", "debug", "origins"),
+    [
+        ("example.com", "false", ["https://example.com"]),
+        (
+            "localhost",
+            "true",
+            ["https://localhost", "https://localhost:*", "http://localhost:*"],
+        ),
+        ("*", "false", []),
+    ],
+)
+def test_origins_follow_allowed_hosts_unless_set(hosts, debug, origins):
+    from tests.test_settings import settings_without_environment
+
+    found = settings_without_environment(
+        "settings.WEBSOCKET_ALLOWED_ORIGINS",
+        DJANGO_ALLOWED_HOSTS=hosts,
+        DJANGO_DEBUG=debug,
+    )
+    assert found == repr(origins)
+
+
+def test_check_warns_when_every_host_but_no_origin_is_allowed(settings):
+    from realtime.checks import check_websocket_origins
+
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.WEBSOCKET_ALLOWED_ORIGINS = []
+    [warning] = check_websocket_origins(None)
+    assert warning.id == "realtime.W001"
+    settings.WEBSOCKET_ALLOWED_ORIGINS = ["example.com"]
+    [error] = check_websocket_origins(None)
+    assert error.id == "realtime.E001"

@@ -28,11 +28,14 @@ def run_python(arguments, environment):
     return result.stdout.strip()
 
 
-def settings_without_environment(expression):
-    """Evaluate `expression` on the settings, with no .env and no DJANGO_* set."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO")}
+def settings_without_environment(expression, **variables):
+    """Evaluate `expression` on the settings, with no .env, only `variables` set."""
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "WEBSOCKET"))
+    }
     environment["DJANGO_ENV_FILE"] = str(PROJECT_DIR / "no-such-file")
     environment["DJANGO_SECRET_KEY"] = "s" * 50
+    environment.update(variables)
     code = f"from config import settings; print({expression})"
     return run_python(["-c", code], environment)
 
