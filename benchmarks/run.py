@@ -115,6 +115,8 @@ def servers_for_layer(layer, args, work_dir, redis_url):
         # cost is measured) with a limit the clients never reach.
         "WEBSOCKET_RATE_LIMIT": "1000000",
         "WEBSOCKET_RATE_BURST": "1000000",
+        # The clients' origin, on this run's port (DEBUG is off).
+        "WEBSOCKET_ALLOWED_ORIGINS": "http://127.0.0.1:*",
     }
     bare_env = {}
     if redis_url:

@@ -11,7 +11,16 @@ import sys
 
 # Top-level modules the generated project imports or ships: a project named
 # like one of them would shadow it on sys.path.
-PROJECT_PACKAGES = {"chat", "config", "echo", "realtime", "tasks", "tests"}
+PROJECT_PACKAGES = {
+    "accounts",
+    "chat",
+    "config",
+    "echo",
+    "notifications",
+    "realtime",
+    "tasks",
+    "tests",
+}
 THIRD_PARTY_MODULES = {
     "asgiref",
     "autobahn",

@@ -68,7 +68,7 @@ SAMPLE_LINES = {
 }
 
 
-@pytest.mark.parametrize("app", ["echo", "chat", "tasks"])
+@pytest.mark.parametrize("app", ["echo", "chat", "tasks", "notifications"])
 def test_removing_a_sample_as_the_readme_says(tmp_path, app):
     project = bake(tmp_path)
     table = section((project / "README.md").read_text(), "Remove a sample")
