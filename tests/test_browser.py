@@ -38,7 +38,7 @@ def seconds_left(text):
     return int(re.search(r"reconnecting in (\d+) s$", text).group(1))
 
 
-def test_every_page_links_home_chat_and_tasks_and_marks_its_own(
+def test_every_page_links_every_demo_and_marks_its_own(
     baked, daphne, chromium
 ):
     server = daphne(baked("in-memory"))
@@ -55,6 +55,7 @@ def test_every_page_links_home_chat_and_tasks_and_marks_its_own(
             "/",
             "/chat/",
             "/tasks/",
+            "/notifications/",
         ], path
         marked = [link for link in links if link.get_dom_attribute("aria-current")]
         assert [link.get_dom_attribute("href") for link in marked] == [current], path

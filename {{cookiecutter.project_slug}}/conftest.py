@@ -1,16 +1,23 @@
 """Fixtures for every test of the project, the apps' included."""
 
 import pytest
-from channels.layers import get_channel_layer
+from channels.layers import channel_layers, get_channel_layer
 
+from tests.clients import served_at
+from tests.consumers import Echo, Room, WhoAmI
 from tests.live_server import LiveServer
 
 
 @pytest.fixture(autouse=True)
-async def empty_channel_layer():
-    """Each test ends with no groups and no pending messages left in the layer."""
+async def fresh_channel_layer():
+    """Each test gets a layer of its own, and leaves nothing in it.
+
+    Redis layers bind their locks to the event loop that first used them, and
+    each test has its own loop.
+    """
     yield
     await get_channel_layer().flush()
+    channel_layers.backends.clear()
 
 
 @pytest.fixture(scope="module")
@@ -20,3 +27,25 @@ def daphne_server(tmp_path_factory):
     server.start()
     yield server
     server.stop()
+
+
+# Consumers of the tests' own, on the project's real stack: tests of what every
+# socket gets do not depend on a sample app, which you may delete.
+
+
+@pytest.fixture
+def echo_path():
+    with served_at("/ws/test/echo/", Echo) as url_path:
+        yield url_path
+
+
+@pytest.fixture
+def room_path():
+    with served_at("/ws/test/room/", Room) as url_path:
+        yield url_path
+
+
+@pytest.fixture
+def whoami_path():
+    with served_at("/ws/test/whoami/", WhoAmI) as url_path:
+        yield url_path

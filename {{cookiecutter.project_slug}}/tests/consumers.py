@@ -34,3 +34,10 @@ class Room(RealtimeConsumerMixin, AsyncWebsocketConsumer):
 
     async def room_said(self, event):
         await self.send(text_data=json.dumps({"said": event["text"]}))
+
+
+class WhoAmI(RealtimeConsumerMixin, AsyncWebsocketConsumer):
+    """Answers every frame with the name of the user the stack says is connected."""
+
+    async def receive(self, text_data=None, bytes_data=None):
+        await self.send(text_data=self.scope["user"].get_username() or "anonymous")

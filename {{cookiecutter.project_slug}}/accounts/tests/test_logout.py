@@ -16,17 +16,16 @@ async def opened(path, cookie):
     return client
 
 
-async def test_a_logout_closes_its_sessions_chat_and_notification_sockets():
+async def test_a_logout_closes_every_socket_of_its_session_only(whoami_path):
     user = await get_user_model().objects.acreate(username="ada")
     leaving, staying = await logged_in_browser(user), await logged_in_browser(user)
-    chat = await opened("/ws/chat/lobby/", leaving.cookie)
-    notifications = await opened("/ws/notifications/", leaving.cookie)
-    elsewhere = await opened("/ws/notifications/", staying.cookie)
+    tabs = [await opened(whoami_path, leaving.cookie) for _ in range(2)]
+    elsewhere = await opened(whoami_path, staying.cookie)
 
     response = await sync_to_async(leaving.post)("/accounts/logout/")
     assert response.status_code == 302
 
-    for client in (chat, notifications):
+    for client in tabs:
         close = await client.receive_output(timeout=1)
         assert close == {"type": "websocket.close", "code": 4001}
         await client.disconnect()

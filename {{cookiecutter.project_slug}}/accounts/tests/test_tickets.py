@@ -1,6 +1,5 @@
 """Websocket tickets: one user, one handshake, a short while; no cookie or Origin."""
 
-import json
 import logging
 
 import pytest
@@ -20,18 +19,26 @@ async def ada():
     return await get_user_model().objects.acreate(username="ada")
 
 
+@pytest.fixture(autouse=True)
+def _whoami(whoami_path):
+    """Every handshake here goes to /ws/test/whoami/ (tests/consumers.py)."""
+
+
 async def handshake(ticket, origin=None, cookie=None):
-    """Connect to the chat with `ticket`; (connected, subprotocol, client)."""
+    """Connect with `ticket`; (connected, subprotocol, client)."""
     client = communicator(
-        "/ws/chat/lobby/", origin=origin, cookie=cookie, subprotocols=["ticket", ticket]
+        "/ws/test/whoami/",
+        origin=origin,
+        cookie=cookie,
+        subprotocols=["ticket", ticket],
     )
     connected, subprotocol = await client.connect()
     return connected, subprotocol, client
 
 
-async def say_and_hear(client):
-    await client.send_to(text_data=json.dumps({"message": "hi"}))
-    return json.loads(await client.receive_from())
+async def who_am_i(client):
+    await client.send_to(text_data="?")
+    return await client.receive_from()
 
 
 async def test_a_ticket_opens_a_socket_as_its_user_without_origin_or_cookie(ada):
@@ -39,7 +46,7 @@ async def test_a_ticket_opens_a_socket_as_its_user_without_origin_or_cookie(ada)
     connected, subprotocol, client = await handshake(ticket)
     assert connected
     assert subprotocol == "ticket"
-    assert (await say_and_hear(client))["user"] == "ada"
+    assert await who_am_i(client) == "ada"
     await client.disconnect()
 
 
@@ -49,7 +56,7 @@ async def test_with_a_ticket_no_cookie_is_consulted(ada):
     ticket, _ = issue_ticket(ada)
     connected, _, client = await handshake(ticket, cookie=browser.cookie)
     assert connected
-    assert (await say_and_hear(client))["user"] == "ada"
+    assert await who_am_i(client) == "ada"
     await client.disconnect()
 
 
