@@ -38,9 +38,7 @@ def seconds_left(text):
     return int(re.search(r"reconnecting in (\d+) s$", text).group(1))
 
 
-def test_every_page_links_every_demo_and_marks_its_own(
-    baked, daphne, chromium
-):
+def test_every_page_links_every_demo_and_marks_its_own(baked, daphne, chromium):
     server = daphne(baked("in-memory"))
     window = chromium()
     for path, current in [
