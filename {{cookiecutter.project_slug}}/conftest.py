@@ -1,7 +1,9 @@
 """Fixtures for every test of the project, the apps' included."""
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.db import connections
 
 from tests.live_server import LiveServer
 
@@ -11,6 +13,14 @@ async def empty_channel_layer():
     """Each test ends with no groups and no pending messages left in the layer."""
     yield
     await get_channel_layer().flush()
+
+
+@pytest.fixture(autouse=True)
+async def close_the_sync_threads_connections():
+    """Consumers and the async ORM reach the database from asgiref's sync thread:
+    close what they opened there, or the test database cannot be dropped."""
+    yield
+    await sync_to_async(connections.close_all)()
 
 
 @pytest.fixture(scope="module")
