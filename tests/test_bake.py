@@ -4,8 +4,8 @@ import os
 import re
 import sys
 import tomllib
-from pathlib import Path
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 import pytest
 import yaml

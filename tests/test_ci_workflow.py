@@ -26,18 +26,28 @@ CI_BAKE = "postgresql-redis"
 
 
 def second_python():
-    """SECOND_PYTHON when set, else python3.13 or 3.12 on PATH, else pyenv's."""
-    if os.environ.get("SECOND_PYTHON"):
-        return os.environ["SECOND_PYTHON"]
-    for name in SECOND_PYTHONS:
-        found = shutil.which(name)
-        if found:
-            return found
+    """The interpreter itself (not a pyenv shim) of SECOND_PYTHON when set, else of
+    python3.13 or 3.12 on PATH, else pyenv's; None when there is none."""
+    candidates = [os.environ.get("SECOND_PYTHON")]
+    candidates += [shutil.which(name) for name in SECOND_PYTHONS]
     for name in SECOND_PYTHONS:
         version = name.removeprefix("python")
-        found = sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/{name}"))
-        if found:
-            return str(found[-1])
+        candidates += sorted(
+            Path.home().glob(f".pyenv/versions/{version}.*/bin/{name}")
+        )
+    for candidate in filter(None, candidates):
+        found = subprocess.run(
+            [
+                candidate,
+                "-c",
+                "import sys; print(sys.version_info >= (3, 12), sys.executable)",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        ok, _, executable = found.stdout.strip().partition(" ")
+        if found.returncode == 0 and ok == "True":
+            return executable
     return None
 
 
