@@ -231,7 +231,8 @@ ACTIONLINT = str(Path(sys.executable).parent / "actionlint")
 
 
 def test_actionlint_passes_the_ci_workflow(project):
-    result = run_in(project, ACTIONLINT, "-color=never", timeout=60)
+    workflow_file = ".github/workflows/ci.yml"
+    result = run_in(project, ACTIONLINT, "-no-color", workflow_file, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     # It really checked the file: a broken copy fails.
     broken = project.parent / "broken-workflow"
@@ -240,7 +241,7 @@ def test_actionlint_passes_the_ci_workflow(project):
     (broken / ".github" / "workflows" / "ci.yml").write_text(
         text.replace("runs-on:", "runs-onn:")
     )
-    failed = run_in(broken, ACTIONLINT, "-color=never", timeout=60)
+    failed = run_in(broken, ACTIONLINT, "-no-color", workflow_file, timeout=60)
     assert failed.returncode == 1 and "runs-onn" in failed.stdout, failed.stdout
 
 
