@@ -225,6 +225,11 @@ def test_the_database_and_the_ci_services_match_the_answers(project):
         variables.add("TEST_REDIS_URL")
     assert set(job.get("services", {})) == services
     assert set(job["env"]) == variables
+    # Copied without rendering: GitHub's ${{ }} expressions arrive as written.
+    sources = PROJECT_TEMPLATE_DIR.glob(".github/workflows/ci_*.yml")
+    baked_workflow = (project / ".github" / "workflows" / "ci.yml").read_bytes()
+    assert baked_workflow in {source.read_bytes() for source in sources}
+    assert b"${{ matrix.python-version }}" in baked_workflow
 
 
 ACTIONLINT = str(Path(sys.executable).parent / "actionlint")
