@@ -8,38 +8,93 @@ import secrets
 import sys
 from pathlib import Path
 
-# The files only some channel layers keep, each with the name it is kept
-# under; the files no chosen layer keeps are deleted. Every other file is kept
-# as it is.
-LAYER_FILES = {
-    "in-memory": {
-        "config/channel_layer_in_memory.py": "config/channel_layer.py",
-        "tests/settings_in_memory.py": "tests/settings.py",
-    },
-    "redis": {
-        "config/channel_layer_redis.py": "config/channel_layer.py",
-        "tests/settings_redis.py": "tests/settings.py",
-        "tests/redis_server.py": "tests/redis_server.py",
-        "tests/test_redis_layer.py": "tests/test_redis_layer.py",
-        "chat/tests/test_outage_redis.py": "chat/tests/test_outage_redis.py",
-    },
-    "redis-pubsub": {
-        "config/channel_layer_redis_pubsub.py": "config/channel_layer.py",
-        "tests/settings_redis.py": "tests/settings.py",
-        "tests/redis_server.py": "tests/redis_server.py",
-        "tests/test_redis_pubsub_layer.py": "tests/test_redis_pubsub_layer.py",
-        "chat/tests/test_outage_redis_pubsub.py": (
-            "chat/tests/test_outage_redis_pubsub.py"
-        ),
-    },
-}
+# The files only some answers keep, each with the name it is kept under: a row
+# applies when every option it names has one of the listed answers. Files no
+# applying row keeps are deleted; every other file is kept as it is.
+REDIS_LAYERS = {"redis", "redis-pubsub"}
+OPTION_FILES = [
+    (
+        {"channel_layer": {"in-memory"}},
+        {
+            "config/channel_layer_in_memory.py": "config/channel_layer.py",
+            "tests/settings_in_memory.py": "tests/settings.py",
+        },
+    ),
+    (
+        {"channel_layer": {"redis"}},
+        {
+            "config/channel_layer_redis.py": "config/channel_layer.py",
+            "tests/test_redis_layer.py": "tests/test_redis_layer.py",
+            "chat/tests/test_outage_redis.py": "chat/tests/test_outage_redis.py",
+        },
+    ),
+    (
+        {"channel_layer": {"redis-pubsub"}},
+        {
+            "config/channel_layer_redis_pubsub.py": "config/channel_layer.py",
+            "tests/test_redis_pubsub_layer.py": "tests/test_redis_pubsub_layer.py",
+            "chat/tests/test_outage_redis_pubsub.py": (
+                "chat/tests/test_outage_redis_pubsub.py"
+            ),
+        },
+    ),
+    (
+        {"channel_layer": REDIS_LAYERS},
+        {
+            "tests/settings_redis.py": "tests/settings.py",
+            "tests/redis_server.py": "tests/redis_server.py",
+        },
+    ),
+    (
+        {"database": {"sqlite"}},
+        {
+            "config/database_sqlite.py": "config/database.py",
+            "tests/database_sqlite.py": "tests/database.py",
+        },
+    ),
+    (
+        {"database": {"postgresql"}},
+        {
+            "config/database_postgresql.py": "config/database.py",
+            "tests/database_postgresql.py": "tests/database.py",
+            "tests/postgres_server.py": "tests/postgres_server.py",
+            "tests/test_postgresql.py": "tests/test_postgresql.py",
+        },
+    ),
+    # The CI workflow's services: what the two options need, together.
+    (
+        {"database": {"sqlite"}, "channel_layer": {"in-memory"}},
+        {".github/workflows/ci_plain.yml": ".github/workflows/ci.yml"},
+    ),
+    (
+        {"database": {"sqlite"}, "channel_layer": REDIS_LAYERS},
+        {".github/workflows/ci_redis.yml": ".github/workflows/ci.yml"},
+    ),
+    (
+        {"database": {"postgresql"}, "channel_layer": {"in-memory"}},
+        {".github/workflows/ci_postgresql.yml": ".github/workflows/ci.yml"},
+    ),
+    (
+        {"database": {"postgresql"}, "channel_layer": REDIS_LAYERS},
+        {".github/workflows/ci_postgresql_redis.yml": ".github/workflows/ci.yml"},
+    ),
+]
+
+
+def kept_files(answers):
+    """{source: target} for every row of OPTION_FILES that `answers` meet."""
+    kept = {}
+    for conditions, files in OPTION_FILES:
+        if all(answers[option] in allowed for option, allowed in conditions.items()):
+            kept.update(files)
+    return kept
 
 
 def apply_options(project_dir, answers):
-    """Keep the chosen layer's files under their final names; delete the others'."""
-    kept = LAYER_FILES[answers["channel_layer"]]
-    unused = {source for files in LAYER_FILES.values() for source in files}
-    for source in sorted(unused - set(kept)):
+    """Keep the chosen options' files under their final names; delete the others'."""
+    kept = kept_files(answers)
+    optional = {source for _, files in OPTION_FILES for source in files}
+    for source in sorted(optional - set(kept)):
         (project_dir / source).unlink()
     for source, target in kept.items():
         (project_dir / source).rename(project_dir / target)
@@ -63,8 +118,13 @@ def write_env_file(project_dir):
     env_file.chmod(0o600)
 
 
-def next_steps(slug, channel_layer):
+def next_steps(slug, channel_layer, database):
     steps = f"\nCreated {slug}/. Next:\n  cd {slug}\n"
+    if database == "postgresql":
+        steps += (
+            f"  createdb {slug}  # the database of DATABASE_URL in .env;"
+            " or set DATABASE_URL to yours\n"
+        )
     if channel_layer != "in-memory":
         steps += (
             "  redis-server --daemonize yes  # the channel layer needs a Redis;"
@@ -79,7 +139,11 @@ def next_steps(slug, channel_layer):
 def main(project_dir, answers):
     apply_options(project_dir, answers)
     write_env_file(project_dir)
-    print(next_steps(answers["project_slug"], answers["channel_layer"]))
+    print(
+        next_steps(
+            answers["project_slug"], answers["channel_layer"], answers["database"]
+        )
+    )
     return 0
 
 
@@ -92,6 +156,7 @@ if __name__ == "__main__":
             {
                 "project_slug": {{ cookiecutter.project_slug|tojson }},
                 "channel_layer": {{ cookiecutter.channel_layer|tojson }},
+                "database": {{ cookiecutter.database|tojson }},
             },
         )
     )

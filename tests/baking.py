@@ -11,12 +11,19 @@ PROJECT_TEMPLATE_DIR = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
 
 RUFF = (sys.executable, "-m", "ruff")
 
-# Named option sets: each option varied once (see STYLE.md); every one is baked
-# and gated by the tests.
+# Named option sets: each option varied once (see STYLE.md), and the database
+# with every layer, since a layer's tests and the database's share the settings
+# and the CI workflow; every one is baked and gated by the tests.
 COMBINATIONS = {
     "in-memory": {},
     "redis": {"channel_layer": "redis"},
     "redis-pubsub": {"channel_layer": "redis-pubsub"},
+    "postgresql": {"database": "postgresql"},
+    "postgresql-redis": {"database": "postgresql", "channel_layer": "redis"},
+    "postgresql-redis-pubsub": {
+        "database": "postgresql",
+        "channel_layer": "redis-pubsub",
+    },
 }
 
 

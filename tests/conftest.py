@@ -1,12 +1,13 @@
 """Fixtures: baked projects (one per named combination), Redis, daphne, Chromium."""
 
 import os
+import tempfile
 
 import pytest
 
 from tests.baking import COMBINATIONS, bake
 from tests.browser import require_chromium, start_chromium
-from tests.servers import Daphne, RedisServer
+from tests.servers import Daphne, PostgresCluster, RedisServer, postgres_binaries
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +33,35 @@ def redis_url(tmp_path_factory):
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     yield server.url
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def require_postgresql():
+    """require_postgresql() skips the test without PostgreSQL's server binaries
+    (fails under CI=true, where .ci/run installs them)."""
+
+    def require():
+        if postgres_binaries() is not None:
+            return
+        message = "PostgreSQL's server binaries (initdb, pg_ctl) are not installed"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+    return require
+
+
+@pytest.fixture(scope="session")
+def postgres_url(require_postgresql):
+    """A private PostgreSQL cluster for the session, stopped by its pid after it.
+
+    Its directory is outside pytest's, which the `postgres` user cannot enter
+    when the tests run as root."""
+    require_postgresql()
+    with tempfile.TemporaryDirectory(prefix="postgres-") as directory:
+        cluster = PostgresCluster(directory).start()
+        yield cluster.url
+        cluster.stop()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ pid, even when a test fails.
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -163,3 +164,75 @@ class Runworker(Process):
 
     def ready(self):
         return self.READY in self.log()
+
+
+DEBIAN_POSTGRESQL = Path("/usr/lib/postgresql")
+
+
+def postgres_binaries():
+    """The directory of initdb and pg_ctl: PATH's, else Debian's newest, or None."""
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    versions = [path.parent for path in DEBIAN_POSTGRESQL.glob("*/bin/initdb")]
+    versions.sort(key=lambda path: int(path.parent.name.partition(".")[0]))
+    return versions[-1] if versions else None
+
+
+class PostgresCluster:
+    """A private PostgreSQL cluster in `directory` (initdb, pg_ctl) on a free port,
+    trusting 127.0.0.1 only; stopped by its postmaster's pid. As root it runs as
+    the `postgres` user, since PostgreSQL refuses root."""
+
+    def __init__(self, directory):
+        self.binaries = postgres_binaries()
+        if self.binaries is None:
+            raise RuntimeError("a private PostgreSQL needs its server binaries")
+        self.directory = Path(directory)
+        self.data = self.directory / "data"
+        self.port = free_port()
+        self.pid = None
+
+    @property
+    def url(self):
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def run(self, program, *arguments):
+        as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run(
+            [*as_owner, str(self.binaries / program), *arguments],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+    def start(self):
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres")
+        self.run(
+            *("initdb", "--pgdata", str(self.data), "--username", "postgres"),
+            *("--auth", "trust", "--encoding", "UTF8", "--no-sync"),
+        )
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1"
+            f" -c unix_socket_directories={self.directory} -c fsync=off"
+        )
+        self.run(
+            *("pg_ctl", "start", "--wait", "--pgdata", str(self.data)),
+            *("--log", str(self.directory / "postgres.log"), "--options", options),
+        )
+        self.pid = int((self.data / "postmaster.pid").read_text().split()[0])
+        return self
+
+    def stop(self, timeout=10):
+        """Fast shutdown (SIGINT) by pid; SIGKILL if still there after `timeout`."""
+        if self.pid is None:
+            return
+        os.kill(self.pid, signal.SIGINT)
+        deadline = time.monotonic() + timeout
+        while Path(f"/proc/{self.pid}").exists():
+            if time.monotonic() > deadline:
+                os.kill(self.pid, signal.SIGKILL)
+                break
+            time.sleep(0.05)
+        self.pid = None

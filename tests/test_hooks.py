@@ -1,6 +1,7 @@
 """The hooks: bad answers stop generation with one clear line and leave nothing."""
 
 import importlib.util
+import itertools
 import json
 import stat
 import sys
@@ -77,32 +78,68 @@ def test_a_bad_email_stops_the_bake(tmp_path):
 
 
 def test_every_optional_file_in_the_table_exists_in_the_template():
-    for files in post_gen.LAYER_FILES.values():
+    for _, files in post_gen.OPTION_FILES:
         for source in files:
             assert (PROJECT_TEMPLATE_DIR / source).is_file(), source
 
 
-@pytest.mark.parametrize("layer", sorted(post_gen.LAYER_FILES))
-def test_only_the_chosen_layers_files_are_kept_under_their_final_names(tmp_path, layer):
-    for files in post_gen.LAYER_FILES.values():
+def choices():
+    """{option: its answers} for every prompt that offers a list."""
+    context = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
+    return {
+        option: answers
+        for option, answers in context.items()
+        if isinstance(answers, list) and not option.startswith("_")
+    }
+
+
+def every_answer_set():
+    options = choices()
+    return [
+        dict(zip(options, values, strict=True))
+        for values in itertools.product(*options.values())
+    ]
+
+
+def test_every_row_names_real_options_and_answers():
+    options = choices()
+    assert set(options) == {"channel_layer", "database"}
+    for conditions, _ in post_gen.OPTION_FILES:
+        for option, allowed in conditions.items():
+            assert allowed <= set(options[option]), (option, allowed)
+
+
+@pytest.mark.parametrize(
+    "answers", every_answer_set(), ids=lambda answers: "-".join(answers.values())
+)
+def test_only_the_chosen_files_are_kept_under_their_final_names(tmp_path, answers):
+    for _, files in post_gen.OPTION_FILES:
         for source in files:
             (tmp_path / source).parent.mkdir(parents=True, exist_ok=True)
             (tmp_path / source).write_text(source)
-    post_gen.apply_options(tmp_path, {"channel_layer": layer})
+    post_gen.apply_options(tmp_path, answers)
     left = {
         str(path.relative_to(tmp_path)): path.read_text()
         for path in tmp_path.rglob("*")
         if path.is_file()
     }
-    assert left == {
-        target: source for source, target in post_gen.LAYER_FILES[layer].items()
+    kept = post_gen.kept_files(answers)
+    assert left == {target: source for source, target in kept.items()}
+    # Each answer set gets one file for each final name that any answers need.
+    targets = {
+        target for _, files in post_gen.OPTION_FILES for target in files.values()
     }
+    always = {"config/channel_layer.py", "config/database.py", "tests/settings.py"}
+    always |= {"tests/database.py", ".github/workflows/ci.yml"}
+    assert always <= set(left) <= targets
+    assert len(kept) == len(set(kept.values()))
 
 
-def test_every_channel_layer_choice_has_its_files():
-    context = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
-    choices = set(context["channel_layer"])
-    assert choices == set(post_gen.LAYER_FILES)
+def test_a_choice_outside_the_list_stops_the_bake_and_leaves_nothing(tmp_path):
+    result = bake_cli(tmp_path, "database=mysql")
+    assert result.returncode != 0
+    assert "mysql" in result.stderr.strip().splitlines()[-1]
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(

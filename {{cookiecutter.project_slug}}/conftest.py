@@ -1,7 +1,9 @@
 """Fixtures for every test of the project, the apps' included."""
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.layers import channel_layers, get_channel_layer
+from django.db import connections
 
 from tests.clients import served_at
 from tests.consumers import Echo, Room, WhoAmI
@@ -18,6 +20,14 @@ async def fresh_channel_layer():
     yield
     await get_channel_layer().flush()
     channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+async def close_the_sync_threads_connections():
+    """Consumers and the async ORM reach the database from asgiref's sync thread:
+    close what they opened there, or the test database cannot be dropped."""
+    yield
+    await sync_to_async(connections.close_all)()
 
 
 @pytest.fixture(scope="module")

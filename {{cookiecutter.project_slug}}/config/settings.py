@@ -4,7 +4,7 @@ https://docs.djangoproject.com/en/5.2/ref/settings/
 https://channels.readthedocs.io/en/stable/deploying.html
 """
 
-from config import channel_layer
+from config import channel_layer, database
 from config.env import BASE_DIR, env_bool, env_list, env_number, env_str
 
 PROJECT_NAME = {{cookiecutter.project_name | tojson}}
@@ -22,6 +22,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Checks the static files settings (STORAGES, the middleware below).
+    "servestatic",
     # For `manage.py runworker`, which runs jobs when TASK_RUNNER=worker.
     "channels",
     "realtime",
@@ -35,6 +37,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from STATIC_ROOT (see STORAGES), before any other work.
+    "servestatic.middleware.ServeStaticMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -62,12 +66,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": BASE_DIR / "{{ cookiecutter.project_slug }}.sqlite3",
-    },
-}
+DATABASES = database.DATABASES
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Users: a model of the project's own from the first migration, as Django
@@ -96,7 +95,18 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles"))
+# `manage.py collectstatic` copies every static file into STATIC_ROOT under a
+# name with its hash, plus a gzip copy; ServeStaticMiddleware serves them with
+# DEBUG off, hashed names cached for ten years. With DEBUG on it serves the
+# apps' folders directly, as runserver does.
+# https://archmonger.github.io/ServeStatic/latest/django/
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "servestatic.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 # Behind TLS (directly or through a proxy that sets X-Forwarded-Proto), set
 # DJANGO_HTTPS=true: secure cookies, HSTS and redirects to https.
@@ -105,9 +115,20 @@ if env_bool("DJANGO_HTTPS", default=False):
     SECURE_SSL_REDIRECT = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env_number("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # HSTS starts short: a browser that saw it refuses plain http for this long,
+    # so raise it (a week, then a year) once https works everywhere. Subdomains
+    # and the browsers' preload list are opt-in: either can lock out every
+    # subdomain that has no certificate, for months.
+    # https://docs.djangoproject.com/en/5.2/ref/middleware/#http-strict-transport-security
+    SECURE_HSTS_SECONDS = env_number("DJANGO_HSTS_SECONDS", 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(
+        "DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=False
+    )
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=False)
+
+# Deliberately silenced: `check --deploy` warns when HSTS leaves out subdomains
+# (security.W005) or preloading (security.W021); both are opt-in, above.
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 
 LOGGING = {
     "version": 1,

@@ -1,10 +1,14 @@
-"""Settings for the tests: the project's own, with a throwaway key when none is set."""
+"""Settings for the tests: the project's own, with a throwaway key when none is set,
+on the tests' own database (tests/database.py)."""
 
 import os
 
-os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-never-use-this-key-" + "x" * 40)
+from tests.database import use_test_database
 
-from config.settings import *  # noqa: F403
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-never-use-this-key-" + "x" * 40)
+use_test_database()
+
+from config.settings import *  # noqa: E402, F403
 
 TASK_STEP_SECONDS = 0.01
 # Whatever DEBUG and ALLOWED_HOSTS say: the tests' own clients and servers.
@@ -18,3 +22,11 @@ if os.environ.get("LIVE_SERVER_DATABASE"):
             "NAME": os.environ["LIVE_SERVER_DATABASE"],
         }
     }
+
+# Pages name static files before collectstatic has run: plain names, no hashes,
+# and nothing collected to serve (tests/test_static_files.py collects).
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+SERVESTATIC_USE_STATIC_ROOT = False

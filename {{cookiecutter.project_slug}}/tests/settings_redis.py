@@ -1,4 +1,5 @@
-"""Settings for the tests: the project's own, on a Redis of their own.
+"""Settings for the tests: the project's own, on a Redis of their own and on the
+tests' own database (tests/database.py).
 
 TEST_REDIS_URL names one when set; otherwise a private redis-server starts on a
 free port for this test run (tests/redis_server.py) and stops when it ends. The
@@ -7,15 +8,17 @@ REDIS_URL of .env (your development Redis) is never used.
 
 import os
 
+from tests.database import use_test_database
 from tests.redis_server import redis_url_for_this_run
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-never-use-this-key-" + "x" * 40)
+use_test_database()
 if not os.environ.get("TEST_REDIS_URL"):
     # Set for the servers the tests start too: they share this Redis.
     os.environ["TEST_REDIS_URL"] = redis_url_for_this_run()
 os.environ["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
 
-from config.settings import *  # noqa: F403
+from config.settings import *  # noqa: E402, F403
 
 TASK_STEP_SECONDS = 0.01
 # Whatever DEBUG and ALLOWED_HOSTS say: the tests' own clients and servers.
@@ -29,3 +32,11 @@ if os.environ.get("LIVE_SERVER_DATABASE"):
             "NAME": os.environ["LIVE_SERVER_DATABASE"],
         }
     }
+
+# Pages name static files before collectstatic has run: plain names, no hashes,
+# and nothing collected to serve (tests/test_static_files.py collects).
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+SERVESTATIC_USE_STATIC_ROOT = False

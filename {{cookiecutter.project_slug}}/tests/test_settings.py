@@ -29,9 +29,12 @@ def run_python(arguments, environment):
 
 
 def settings_without_environment(expression, **variables):
-    """Evaluate `expression` on the settings, with no .env, only `variables` set."""
+    """Evaluate `expression` on the settings, with no .env and no DJANGO_*,
+    DATABASE_* or WEBSOCKET_* set but `variables`."""
     environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "WEBSOCKET"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO", "DATABASE_", "WEBSOCKET"))
     }
     environment["DJANGO_ENV_FILE"] = str(PROJECT_DIR / "no-such-file")
     environment["DJANGO_SECRET_KEY"] = "s" * 50
@@ -99,3 +102,58 @@ def test_the_deployment_checklist_passes_behind_tls():
     run_python(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], environment
     )
+
+
+HSTS = (
+    "settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS,"
+    " settings.SECURE_HSTS_PRELOAD, settings.SECURE_SSL_REDIRECT"
+)
+
+
+def test_https_starts_hsts_short_without_subdomains_or_preload():
+    assert settings_without_environment(HSTS, DJANGO_HTTPS="true") == (
+        "3600 False False True"
+    )
+    # Without it, Django's defaults: no HSTS, no redirect.
+    names = "('SECURE_HSTS_SECONDS', 'SECURE_SSL_REDIRECT')"
+    unset = f"[hasattr(settings, name) for name in {names}]"
+    assert settings_without_environment(unset) == "[False, False]"
+
+
+def test_hsts_subdomains_and_preload_are_opt_in():
+    opted_in = settings_without_environment(
+        HSTS,
+        DJANGO_HTTPS="true",
+        DJANGO_HSTS_SECONDS="31536000",
+        DJANGO_HSTS_INCLUDE_SUBDOMAINS="true",
+        DJANGO_HSTS_PRELOAD="true",
+    )
+    assert opted_in == "31536000 True True True"
+
+
+def test_the_hsts_header_behind_tls(tmp_path):
+    """What a browser gets, through the whole middleware stack."""
+    code = (
+        "import django; django.setup();"
+        "from django.test import Client;"
+        "response = Client().get('/', headers={'x-forwarded-proto': 'https'},"
+        " HTTP_HOST='example.com');"
+        "print(response.status_code, response.headers['Strict-Transport-Security'])"
+    )
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DJANGO_HTTPS": "true",
+        "DJANGO_ALLOWED_HOSTS": "example.com",
+    }
+    assert run_python(["-c", code], environment) == "200 max-age=3600"
+
+
+def test_database_connections_are_kept_only_when_asked():
+    database = 'settings.DATABASES["default"]'
+    expression = f'{database}["CONN_MAX_AGE"], {database}["CONN_HEALTH_CHECKS"]'
+    assert settings_without_environment(expression) == "0 False"
+    kept = settings_without_environment(
+        expression, DATABASE_CONN_MAX_AGE="60", DATABASE_CONN_HEALTH_CHECKS="true"
+    )
+    assert kept == "60 True"

@@ -37,8 +37,8 @@ async def test_a_job_reports_every_step_then_done(daphne_server):
 
 @pytest.mark.parametrize(
     "bad_frame",
-    ['{"action": "start", "steps": 0}', b"{}", "", "[" * 2000 + "]" * 2000],
-    ids=["bad-steps", "binary", "empty", "nested-2000-deep"],
+    ['{"action": "start", "steps": 0}', b"{}", "", "[" * 10_000 + "]" * 10_000],
+    ids=["bad-steps", "binary", "empty", "nested-10000-deep"],
 )
 async def test_a_bad_frame_gets_an_error_and_the_socket_lives_on(
     daphne_server, bad_frame
