@@ -121,6 +121,6 @@ def serve():
         from uvicorn.supervisors import Multiprocess
 
         socket = config.bind_socket()
-        Multiprocess(config, target=server.run, sockets=[socket]).run()
+        Multiprocess(config, sockets=[socket]).run()
     else:
         server.run()
