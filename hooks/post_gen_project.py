@@ -15,6 +15,7 @@ LAYER_FILES = {
     "in-memory": {
         "config/channel_layer_in_memory.py": "config/channel_layer.py",
         "tests/settings_in_memory.py": "tests/settings.py",
+        "deploy/compose_in_memory.yaml": "compose.yaml",
     },
     "redis": {
         "config/channel_layer_redis.py": "config/channel_layer.py",
@@ -22,6 +23,7 @@ LAYER_FILES = {
         "tests/redis_server.py": "tests/redis_server.py",
         "tests/test_redis_layer.py": "tests/test_redis_layer.py",
         "chat/tests/test_outage_redis.py": "chat/tests/test_outage_redis.py",
+        "deploy/compose_redis.yaml": "compose.yaml",
     },
     "redis-pubsub": {
         "config/channel_layer_redis_pubsub.py": "config/channel_layer.py",
@@ -31,6 +33,7 @@ LAYER_FILES = {
         "chat/tests/test_outage_redis_pubsub.py": (
             "chat/tests/test_outage_redis_pubsub.py"
         ),
+        "deploy/compose_redis_pubsub.yaml": "compose.yaml",
     },
 }
 
