@@ -18,6 +18,7 @@ OPTION_FILES = [
         {
             "config/channel_layer_in_memory.py": "config/channel_layer.py",
             "tests/settings_in_memory.py": "tests/settings.py",
+            "deploy/compose_in_memory.yaml": "compose.yaml",
         },
     ),
     (
@@ -26,6 +27,7 @@ OPTION_FILES = [
             "config/channel_layer_redis.py": "config/channel_layer.py",
             "tests/test_redis_layer.py": "tests/test_redis_layer.py",
             "chat/tests/test_outage_redis.py": "chat/tests/test_outage_redis.py",
+            "deploy/compose_redis.yaml": "compose.yaml",
         },
     ),
     (
@@ -36,6 +38,7 @@ OPTION_FILES = [
             "chat/tests/test_outage_redis_pubsub.py": (
                 "chat/tests/test_outage_redis_pubsub.py"
             ),
+            "deploy/compose_redis_pubsub.yaml": "compose.yaml",
         },
     ),
     (

@@ -1,4 +1,4 @@
-"""Real servers for the tests and the benchmark: daphne, runworker, a private Redis.
+"""Real servers for the tests and the benchmark: daphne, uvicorn, nginx, Redis.
 
 Every process is started here, logs to its own file and is stopped by its own
 pid, even when a test fails.
@@ -115,6 +115,18 @@ class RedisServer(Process):
         return listening(self.port)
 
 
+def migrate(server):
+    """Migrate the database of a baked project's server before it starts."""
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input"],
+        cwd=server.cwd,
+        env=server.environment,
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+
+
 class Daphne(Process):
     """daphne serving `app` from `directory`: by default a baked project's."""
 
@@ -138,14 +150,7 @@ class Daphne(Process):
 
     def start(self, timeout=30):
         if self.command[-1] == PROJECT_APP:  # its pages use the database
-            subprocess.run(
-                [sys.executable, "manage.py", "migrate", "--no-input"],
-                cwd=self.cwd,
-                env=self.environment,
-                capture_output=True,
-                check=True,
-                timeout=120,
-            )
+            migrate(self)
         return super().start(timeout)
 
     def ready(self):
@@ -236,3 +241,85 @@ class PostgresCluster:
                 break
             time.sleep(0.05)
         self.pid = None
+
+
+class Uvicorn(Daphne):
+    """A baked project's production command, `manage.py serve` (uvicorn)."""
+
+    name = "uvicorn"
+
+    def __init__(self, directory, log_path, port=None, env=None):
+        self.port = port or free_port()
+        command = [sys.executable, "manage.py", "serve"]
+        environment = {
+            **DAPHNE_ENV,
+            "SERVER_BIND": f"127.0.0.1:{self.port}",
+            # What the .env of a bake turns on for development; production is off,
+            # and pages are served over plain http on the tests' ports.
+            "DJANGO_DEBUG": "false",
+            "WEBSOCKET_ALLOWED_ORIGINS": "http://127.0.0.1:*",
+            **(env or {}),
+        }
+        Process.__init__(self, command, directory, log_path, environment)
+
+    def start(self, timeout=30):
+        migrate(self)
+        return Process.start(self, timeout)
+
+    def stop(self, timeout=20):
+        super().stop(timeout)
+
+
+NGINX_MAIN = """\
+worker_processes 1;
+pid {directory}/nginx.pid;
+error_log {directory}/error.log;
+{user}
+events {{ worker_connections 512; }}
+http {{
+    include /etc/nginx/mime.types;
+    client_body_temp_path {directory}/body;
+    proxy_temp_path {directory}/proxy;
+    fastcgi_temp_path {directory}/fastcgi;
+    uwsgi_temp_path {directory}/uwsgi;
+    scgi_temp_path {directory}/scgi;
+    include {directory}/site.conf;
+}}
+"""
+
+
+def nginx_binary():
+    return shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )
+
+
+class Nginx(Process):
+    """nginx with `site` (a server block: deploy/nginx.conf, edited) on `port`."""
+
+    name = "nginx"
+
+    def __init__(self, directory, site, port):
+        self.port = port
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "site.conf").write_text(site)
+        user = "user root;" if os.geteuid() == 0 else ""
+        main = NGINX_MAIN.format(directory=directory, user=user)
+        (directory / "nginx.conf").write_text(main)
+        command = [nginx_binary(), "-p", str(directory), "-c", "nginx.conf"]
+        command += ["-e", str(directory / "error.log"), "-g", "daemon off;"]
+        super().__init__(command, directory, directory / "nginx.log")
+
+    @property
+    def ws_url(self):
+        return f"ws://127.0.0.1:{self.port}"
+
+    @property
+    def http_url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    origin = http_url
+
+    def ready(self):
+        return listening(self.port)

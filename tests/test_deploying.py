@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from tests.baking import COMBINATIONS, bake
-from tests.servers import Daphne, free_port
+from tests.servers import Uvicorn, free_port
 from tests.test_samples import BLOCK, section
 
 PRODUCTION = {
@@ -65,11 +65,9 @@ def test_deploying_as_the_readme_says(project, postgres_url, tmp_path):
         assert result.returncode == 0, (command, result.stdout, result.stderr)
     assert "System check identified no issues (2 silenced)." in result.stdout
 
-    assert serve[:2] == [".venv/bin/daphne", "-b"]
-    assert serve[-1] == "config.asgi:application"
-    port = free_port()
-    server = Daphne(
-        project, tmp_path / "daphne.log", port=port, env=environment
+    assert serve == [".venv/bin/python", "manage.py", "serve"]
+    server = Uvicorn(
+        project, tmp_path / "serve.log", port=free_port(), env=environment
     ).start()
     try:
         proxied = {"Host": "example.com", "X-Forwarded-Proto": "https"}

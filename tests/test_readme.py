@@ -91,3 +91,22 @@ def test_the_generate_command_bakes_installs_and_serves(tmp_path):
     )
     assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-2000:]
     assert re.search(r"\b\d+ passed\b", tested.stdout)
+
+    # The baked README's production command, on the same install.
+    port = free_port()
+    with open(tmp_path / "serve.log", "wb") as log:
+        process = subprocess.Popen(
+            ["make", "serve"],
+            cwd=project,
+            env={**environment, "SERVER_BIND": f"127.0.0.1:{port}"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        health = wait_for_page(f"http://127.0.0.1:{port}/healthz", process, 60)
+        assert health == '{"status": "ok"}'
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+    assert "Traceback" not in (tmp_path / "serve.log").read_text()

@@ -1,4 +1,4 @@
-"""The ASGI entry point: `daphne config.asgi:application`, also used by `runserver`.
+"""The ASGI entry point: served by `manage.py serve` (uvicorn) and `runserver` (daphne).
 
 https://channels.readthedocs.io/en/stable/deploying.html
 """
@@ -19,10 +19,12 @@ if settings.DEBUG:
     django_asgi_app = ASGIStaticFilesHandler(django_asgi_app)
 
 from config.websocket import channel_routes, websocket_application  # noqa: E402
+from realtime.health import HealthCheckMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # /healthz and /readyz answer before Django (realtime/health.py).
+        "http": HealthCheckMiddleware(django_asgi_app),
         "websocket": websocket_application,
         "channel": ChannelNameRouter(channel_routes),
     }

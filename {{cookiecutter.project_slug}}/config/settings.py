@@ -160,6 +160,21 @@ WEBSOCKET_ALLOWED_ORIGINS = env_list("WEBSOCKET_ALLOWED_ORIGINS", "") or [
         [("https", ""), ("https", ":*"), ("http", ":*")] if DEBUG else [("https", "")]
     )
 ]
+# The production server, `manage.py serve` (uvicorn; realtime/serving.py).
+# Where it listens, and how many processes (more than 1 needs a Redis layer).
+SERVER_BIND = env_str("SERVER_BIND", "127.0.0.1:8000")
+SERVER_PROCESSES = env_number("SERVER_PROCESSES", 1)
+# Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: the client's
+# address and scheme come from them ("*": any, only where no one else connects).
+SERVER_FORWARDED_ALLOW_IPS = env_str("SERVER_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# Seconds a stopping process waits for its requests and sockets before it exits.
+SERVER_SHUTDOWN_SECONDS = env_number("SERVER_SHUTDOWN_SECONDS", 10)
+# Each websocket is pinged this often; a client that does not answer within the
+# timeout is dropped. Keep a proxy's read timeout above the interval.
+WEBSOCKET_PING_SECONDS = env_number("WEBSOCKET_PING_SECONDS", 20.0, kind=float)
+WEBSOCKET_PING_TIMEOUT_SECONDS = env_number(
+    "WEBSOCKET_PING_TIMEOUT_SECONDS", 20.0, kind=float
+)
 # Seconds a websocket ticket (realtime/tickets.py) stays valid; each opens one socket.
 WEBSOCKET_TICKET_SECONDS = env_number("WEBSOCKET_TICKET_SECONDS", 60)
 

@@ -15,6 +15,7 @@ function reconnectingSocket(path, handlers) {
   const CLOSED_BECAUSE = {
     4001: { reason: 'logged out', final: true },
     4008: { reason: 'rate-limited', atLeast: 10000 },
+    1009: { reason: 'message too big', atLeast: 0 },
     4009: { reason: 'message too big', atLeast: 0 },
     4011: { reason: 'server error (channel layer unavailable)', atLeast: 0 },
   };

@@ -1,0 +1,168 @@
+"""The baked Dockerfile, built and run with podman: pages, websockets, health, no root.
+
+No registry is needed: the base image is made here with debootstrap (Debian
+bookworm with python3) and imported once, then passed as BASE_IMAGE. Without
+podman the test is skipped, except under CI=true, where .ci/run installs it.
+"""
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import time
+import urllib.request
+import uuid
+
+import pytest
+from websockets.asyncio.client import connect
+
+from tests.servers import RedisServer, free_port
+
+BASE_IMAGE = "localhost/channels-starter-base:bookworm"
+CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
+
+def require_podman():
+    missing = [
+        tool
+        for tool in ("podman", "runc", "debootstrap")
+        if not (shutil.which(tool) or os.path.exists(f"/usr/sbin/{tool}"))
+    ]
+    if not missing:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{', '.join(missing)} missing: .ci/run installs them")
+    pytest.skip(f"needs {', '.join(missing)}")
+
+
+@pytest.fixture(scope="session")
+def podman(tmp_path_factory):
+    """podman(*arguments): with runc, and a containers.conf this sandbox allows."""
+    require_podman()
+    directory = tmp_path_factory.mktemp("podman")
+    conf = directory / "containers.conf"
+    conf.write_text("[containers]\ndefault_ulimits = []\n")
+    environment = {**os.environ, "CONTAINERS_CONF": str(conf)}
+
+    def run(*arguments, timeout=600, check=True):
+        result = subprocess.run(
+            ["podman", "--runtime", "runc", *arguments],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if check:
+            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        return result
+
+    if run("image", "exists", BASE_IMAGE, check=False).returncode != 0:
+        root = directory / "root"
+        subprocess.run(
+            [
+                "debootstrap",
+                "--variant=minbase",
+                "--include=python3,python3-venv,ca-certificates",
+                "bookworm",
+                str(root),
+                "http://deb.debian.org/debian",
+            ],
+            capture_output=True,
+            check=True,
+            timeout=900,
+        )
+        tar = subprocess.Popen(
+            ["tar", "-C", str(root), "-c", "."], stdout=subprocess.PIPE
+        )
+        subprocess.run(
+            ["podman", "--runtime", "runc", "import", "-", BASE_IMAGE],
+            stdin=tar.stdout,
+            env=environment,
+            capture_output=True,
+            check=True,
+            timeout=600,
+        )
+        tar.wait()
+    return run
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.read().decode()
+
+
+def test_the_image_builds_and_serves_as_a_user_without_privileges(
+    baked, podman, tmp_path
+):
+    project = baked("redis")
+    tag = f"localhost/channels-starter-test:{uuid.uuid4().hex[:12]}"
+    started = time.monotonic()
+    podman(
+        "build",
+        "--format=docker",
+        "--network=host",
+        f"--volume={CA_BUNDLE}:{CA_BUNDLE}:ro",
+        f"--build-arg=BASE_IMAGE={BASE_IMAGE}",
+        f"--build-arg=PIP_CERT={CA_BUNDLE}",
+        f"--tag={tag}",
+        str(project),
+        timeout=900,
+    )
+    built_in = time.monotonic() - started
+    redis = RedisServer(tmp_path).start()
+    port = free_port()
+    name = f"channels-starter-test-{uuid.uuid4().hex[:12]}"
+    try:
+        size = podman("image", "inspect", "--format={{.Size}}", tag).stdout.strip()
+        print(f"\nimage: {int(size) / 1e6:.0f} MB, built in {built_in:.0f} s")
+        podman(
+            "run",
+            "--detach",
+            f"--name={name}",
+            "--network=host",
+            "--env=DJANGO_SECRET_KEY=" + "k" * 50,
+            "--env=DJANGO_ALLOWED_HOSTS=127.0.0.1",
+            f"--env=WEBSOCKET_ALLOWED_ORIGINS=http://127.0.0.1:{port}",
+            f"--env=SERVER_BIND=127.0.0.1:{port}",
+            f"--env=REDIS_URL={redis.url}",
+            tag,
+        )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert get(base + "/healthz") == (200, '{"status": "ok"}')
+                break
+            except OSError:
+                assert time.monotonic() < deadline, podman("logs", name).stderr
+                time.sleep(0.5)
+        assert get(base + "/readyz") == (200, '{"status": "ready"}')
+        status, page = get(base + "/chat/")
+        assert status == 200 and "<html" in page.lower()
+        podman("healthcheck", "run", name)
+
+        async def sockets():
+            origin = {"origin": base}
+            async with connect(f"ws://127.0.0.1:{port}/ws/echo/", **origin) as echo:
+                await echo.send("ping")
+                assert await echo.recv() == "ping"
+            async with (
+                connect(f"ws://127.0.0.1:{port}/ws/chat/box/", **origin) as first,
+                connect(f"ws://127.0.0.1:{port}/ws/chat/box/", **origin) as second,
+            ):
+                await first.send(json.dumps({"message": "in a box"}))
+                reply = json.loads(await asyncio.wait_for(second.recv(), 5))
+                assert reply["message"] == "in a box"
+
+        asyncio.run(sockets())
+        user = podman("exec", name, "id", "-u").stdout.strip()
+        assert user not in ("", "0")
+        processes = podman("top", name, "user").stdout.split()[1:]
+        assert processes and "root" not in processes
+        logs = podman("logs", name)
+        assert "Traceback" not in logs.stdout + logs.stderr
+    finally:
+        podman("rm", "--force", name, check=False)
+        podman("rmi", "--force", tag, check=False)
+        redis.stop()
