@@ -38,6 +38,10 @@ class JobRunner:
     def __init__(self):
         self.running = {}
         self.heartbeat = None
+        # Jobs told to stop. Cancelling the asyncio task alone is not enough:
+        # asgiref swallows a cancellation that lands in a running sync_to_async
+        # call (Django's async cache), so each step checks this set too.
+        self.stopping = set()
 
     def is_full(self):
         return len(self.running) >= settings.TASK_MAX_RUNNING
@@ -50,17 +54,23 @@ class JobRunner:
             )
         job = asyncio.create_task(self.run(task_id, total), name=f"task {task_id}")
         self.running[task_id] = job
-        job.add_done_callback(lambda _: self.running.pop(task_id, None))
+        job.add_done_callback(lambda _: self.forget(task_id))
         if self.heartbeat is None or self.heartbeat.done():
             self.heartbeat = asyncio.create_task(self.beat_while_running())
 
+    def forget(self, task_id):
+        self.running.pop(task_id, None)
+        self.stopping.discard(task_id)
+
     def cancel_local(self, task_id):
-        """Cancel the job if it runs in this process; the caller publishes."""
+        """Stop the job if it runs in this process; the caller publishes."""
         job = self.running.get(task_id)
         if job is not None:
+            self.stopping.add(task_id)
             job.cancel()
 
     async def cancel_all(self):
+        self.stopping.update(self.running)
         jobs = [*self.running.values(), self.heartbeat]
         jobs = [job for job in jobs if job is not None and not job.done()]
         for job in jobs:
@@ -71,14 +81,20 @@ class JobRunner:
         while self.running:
             # While the cache is down the jobs stop and log it themselves.
             with contextlib.suppress(*OUTAGE_ERRORS):
-                await state.beat(list(self.running))
+                await state.beat(
+                    [
+                        task_id
+                        for task_id in self.running
+                        if task_id not in self.stopping
+                    ]
+                )
             await asyncio.sleep(settings.TASK_HEARTBEAT_SECONDS)
 
     async def run(self, task_id, total):
         try:
             for step in range(1, total + 1):
                 await simulated_work(step)
-                if await self.cancel_requested(task_id):
+                if task_id in self.stopping or await self.cancel_requested(task_id):
                     return  # the canceller has published task.cancelled
                 await self.report(updates.progress(task_id, step, total))
             await self.report(updates.done(task_id))

@@ -369,3 +369,25 @@ async def test_a_job_whose_cache_fails_stops_with_one_error_line(monkeypatch, ca
     assert "ConnectionError: Connection refused" in record.getMessage()
     assert record.exc_info is None
     await job_runner.cancel_all()
+
+
+async def test_a_job_stops_even_when_a_cache_call_swallows_its_cancellation(
+    monkeypatch,
+):
+    """asgiref finishes a running sync_to_async call and drops the cancellation."""
+    saved = []
+
+    async def save_state_as_asgiref_would(message):
+        try:
+            await asyncio.sleep(0.02)
+        except asyncio.CancelledError:
+            await asyncio.sleep(0.01)  # the thread finishes; the cancel is lost
+        saved.append(message["type"])
+
+    monkeypatch.setattr(state, "save_state", save_state_as_asgiref_would)
+    job_runner = JobRunner()
+    job_runner.start(new_task_id(), 500)
+    await asyncio.sleep(0.1)
+    await asyncio.wait_for(job_runner.cancel_all(), timeout=1)
+    assert job_runner.running == {}
+    assert "task.done" not in saved
