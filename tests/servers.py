@@ -127,16 +127,8 @@ def migrate(server):
     )
 
 
-class Daphne(Process):
-    """daphne serving `app` from `directory`: by default a baked project's."""
-
-    name = "daphne"
-
-    def __init__(self, directory, log_path, port=None, env=None, app=PROJECT_APP):
-        self.port = port or free_port()
-        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1"]
-        command += ["-p", str(self.port), app]
-        super().__init__(command, directory, log_path, {**DAPHNE_ENV, **(env or {})})
+class WebServer(Process):
+    """A server of HTTP and websockets on `self.port` of the loopback."""
 
     @property
     def ws_url(self):
@@ -148,13 +140,25 @@ class Daphne(Process):
 
     origin = http_url
 
+    def ready(self):
+        return listening(self.port)
+
+
+class Daphne(WebServer):
+    """daphne serving `app` from `directory`: by default a baked project's."""
+
+    name = "daphne"
+
+    def __init__(self, directory, log_path, port=None, env=None, app=PROJECT_APP):
+        self.port = port or free_port()
+        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1"]
+        command += ["-p", str(self.port), app]
+        super().__init__(command, directory, log_path, {**DAPHNE_ENV, **(env or {})})
+
     def start(self, timeout=30):
         if self.command[-1] == PROJECT_APP:  # its pages use the database
             migrate(self)
         return super().start(timeout)
-
-    def ready(self):
-        return listening(self.port)
 
 
 class Runworker(Process):
@@ -294,7 +298,7 @@ def nginx_binary():
     )
 
 
-class Nginx(Process):
+class Nginx(WebServer):
     """nginx with `site` (a server block: deploy/nginx.conf, edited) on `port`."""
 
     name = "nginx"
@@ -310,16 +314,3 @@ class Nginx(Process):
         command = [nginx_binary(), "-p", str(directory), "-c", "nginx.conf"]
         command += ["-e", str(directory / "error.log"), "-g", "daemon off;"]
         super().__init__(command, directory, directory / "nginx.log")
-
-    @property
-    def ws_url(self):
-        return f"ws://127.0.0.1:{self.port}"
-
-    @property
-    def http_url(self):
-        return f"http://127.0.0.1:{self.port}"
-
-    origin = http_url
-
-    def ready(self):
-        return listening(self.port)
