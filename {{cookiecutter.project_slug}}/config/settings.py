@@ -136,8 +136,22 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    "filters": {"plain_warning": {"()": "realtime.log_records.PlainWarning"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console_plain_warning": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["plain_warning"],
+        },
+    },
+    "loggers": {
+        # A Host header outside ALLOWED_HOSTS: anyone can send one, so one
+        # WARNING line, not an ERROR with a traceback.
+        "django.security.DisallowedHost": {
+            "handlers": ["console_plain_warning"],
+            "propagate": False,
+        },
     },
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
 }
@@ -148,6 +162,25 @@ LOGGING = {
 WEBSOCKET_RATE_LIMIT = env_number("WEBSOCKET_RATE_LIMIT", 20.0, kind=float)
 WEBSOCKET_RATE_BURST = env_number("WEBSOCKET_RATE_BURST", 40)
 WEBSOCKET_MAX_MESSAGE_BYTES = env_number("WEBSOCKET_MAX_MESSAGE_BYTES", 64 * 1024)
+# Each client address, over all its websockets (realtime/client_limits.py), per
+# server process (no Redis involved): sockets at once, handshakes per second
+# (burst at once), messages per second (burst at once; over it the socket that
+# sent is closed with 4008), and seconds its handshakes are refused after one
+# of its sockets was closed with 4008 or 4009. 0 turns each off. The address is
+# the one in X-Forwarded-For only under `manage.py serve`, from a proxy in
+# SERVER_FORWARDED_ALLOW_IPS; under daphne, all clients of a proxy are one.
+WEBSOCKET_CLIENT_MAX_SOCKETS = env_number("WEBSOCKET_CLIENT_MAX_SOCKETS", 100)
+WEBSOCKET_CLIENT_HANDSHAKE_RATE = env_number(
+    "WEBSOCKET_CLIENT_HANDSHAKE_RATE", 10.0, kind=float
+)
+WEBSOCKET_CLIENT_HANDSHAKE_BURST = env_number("WEBSOCKET_CLIENT_HANDSHAKE_BURST", 50)
+WEBSOCKET_CLIENT_RATE_LIMIT = env_number(
+    "WEBSOCKET_CLIENT_RATE_LIMIT", 40.0, kind=float
+)
+WEBSOCKET_CLIENT_RATE_BURST = env_number("WEBSOCKET_CLIENT_RATE_BURST", 80)
+WEBSOCKET_CLIENT_COOLDOWN_SECONDS = env_number(
+    "WEBSOCKET_CLIENT_COOLDOWN_SECONDS", 10.0, kind=float
+)
 # Origins allowed to open websockets, on scheme, host and port
 # (realtime/origins.py): "https://example.com", or "http://localhost:*" for any
 # port. Unset, they follow ALLOWED_HOSTS: https on each host, and with DEBUG also

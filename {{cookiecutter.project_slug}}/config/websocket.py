@@ -1,6 +1,9 @@
 """What answers websockets, outermost first, and the routes of every app.
 
 A handshake passes, in this order:
+0. ClientLimitMiddleware: caps per client address, over all its sockets
+   (sockets at once, handshakes and messages per second, a cooldown after a
+   4008/4009 close), in this process's memory: the cheapest refusal first;
 1. OriginMiddleware: refuses an Origin outside WEBSOCKET_ALLOWED_ORIGINS (scheme,
    host and port), or none unless the client offers a ticket;
 2. RouteNotFoundMiddleware: refuses a path no route matches, before any session
@@ -25,6 +28,7 @@ from django.conf import settings
 from chat import routing as chat_routing
 from echo import routing as echo_routing
 from notifications import routing as notifications_routing
+from realtime.client_limits import ClientLimitMiddleware
 from realtime.counters import CountingMiddleware
 from realtime.layer_outages import LayerOutageMiddleware
 from realtime.message_size import MessageSizeLimitMiddleware
@@ -48,19 +52,27 @@ channel_routes = {
 
 router = URLRouter(websocket_urlpatterns)
 
-websocket_application = OriginMiddleware(
-    RouteNotFoundMiddleware(
-        CountingMiddleware(
-            MessageSizeLimitMiddleware(
-                RateLimitMiddleware(
-                    LayerOutageMiddleware(TicketAuthMiddleware(router)),
-                    rate=settings.WEBSOCKET_RATE_LIMIT,
-                    burst=settings.WEBSOCKET_RATE_BURST,
+websocket_application = ClientLimitMiddleware(
+    OriginMiddleware(
+        RouteNotFoundMiddleware(
+            CountingMiddleware(
+                MessageSizeLimitMiddleware(
+                    RateLimitMiddleware(
+                        LayerOutageMiddleware(TicketAuthMiddleware(router)),
+                        rate=settings.WEBSOCKET_RATE_LIMIT,
+                        burst=settings.WEBSOCKET_RATE_BURST,
+                    ),
+                    max_bytes=settings.WEBSOCKET_MAX_MESSAGE_BYTES,
                 ),
-                max_bytes=settings.WEBSOCKET_MAX_MESSAGE_BYTES,
             ),
+            router=router,
         ),
-        router=router,
+        allowed_origins=settings.WEBSOCKET_ALLOWED_ORIGINS,
     ),
-    allowed_origins=settings.WEBSOCKET_ALLOWED_ORIGINS,
+    max_sockets=settings.WEBSOCKET_CLIENT_MAX_SOCKETS,
+    handshake_rate=settings.WEBSOCKET_CLIENT_HANDSHAKE_RATE,
+    handshake_burst=settings.WEBSOCKET_CLIENT_HANDSHAKE_BURST,
+    rate=settings.WEBSOCKET_CLIENT_RATE_LIMIT,
+    burst=settings.WEBSOCKET_CLIENT_RATE_BURST,
+    cooldown_seconds=settings.WEBSOCKET_CLIENT_COOLDOWN_SECONDS,
 )

@@ -40,6 +40,9 @@ class TokenBucket:
         self.tokens = tokens
         return False
 
+    def is_full(self):
+        return self.tokens + (monotonic() - self.updated) * self.rate >= self.burst
+
 
 class RateLimitMiddleware(WebsocketInterceptionMiddleware):
     """Wraps `inner`; closes with 4008 a client over `rate`/s (`burst` at once)."""

@@ -1,4 +1,5 @@
-"""Run the project under a real daphne in a subprocess, for end-to-end tests."""
+"""Run the project under a real server in a subprocess, for end-to-end tests:
+daphne, or `manage.py serve` (uvicorn)."""
 
 import os
 import socket
@@ -20,25 +21,33 @@ def wait_for_port(port, process, timeout=30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"daphne exited with {process.returncode}")
+            raise RuntimeError(f"the server exited with {process.returncode}")
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.05)
-    raise TimeoutError(f"daphne did not listen on port {port} within {timeout}s")
+    raise TimeoutError(f"the server did not listen on port {port} within {timeout}s")
 
 
 class LiveServer:
-    """A daphne process serving config.asgi; its output goes to `log_path`."""
+    """A server process for config.asgi; its output goes to `log_path`.
 
-    def __init__(self, log_path, settings_module="tests.settings", env=None):
+    server="daphne" runs daphne; "serve" runs `manage.py serve` (uvicorn), which
+    believes X-Forwarded-For from 127.0.0.1: a test can be many client addresses.
+    """
+
+    def __init__(
+        self, log_path, settings_module="tests.settings", env=None, server="daphne"
+    ):
         self.port = free_port()
+        self.server = server
         self.log_path = log_path
         self.environment = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": settings_module,
             # A database of its own, migrated before the server starts.
             "LIVE_SERVER_DATABASE": str(log_path.with_suffix(".sqlite3")),
+            "SERVER_BIND": f"127.0.0.1:{self.port}",
             **(env or {}),
         }
         self.process = None
@@ -66,17 +75,16 @@ class LiveServer:
                 check=True,
                 timeout=120,
             )
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "daphne",
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(self.port),
+            if self.server == "serve":
+                command = [sys.executable, "manage.py", "serve"]
+            else:
+                command = [
+                    *(sys.executable, "-m", "daphne"),
+                    *("-b", "127.0.0.1", "-p", str(self.port)),
                     "config.asgi:application",
-                ],
+                ]
+            self.process = subprocess.Popen(
+                command,
                 cwd=PROJECT_DIR,
                 env=self.environment,
                 stdout=log,
