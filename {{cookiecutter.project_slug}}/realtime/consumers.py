@@ -135,6 +135,12 @@ async def dispatch_one_at_a_time(inboxes, dispatch):
             except Exception as error:
                 arrived.put_nowait((None, None, error))
                 return
+            if asyncio.current_task().cancelling():
+                # Cancelled as the inbox returned, and the inbox swallowed it
+                # (Python 3.11's wait_for can): the loop has ended, so stop
+                # here, or the consumer never finishes and daphne kills it 10 s
+                # later with a WARNING line.
+                return
             handled.clear()
             arrived.put_nowait((message, handled, None))
             await handled.wait()
