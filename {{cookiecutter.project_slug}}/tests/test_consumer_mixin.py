@@ -165,3 +165,26 @@ def test_the_first_database_connection_is_noted(monkeypatch):
     monkeypatch.setattr(realtime.consumers, "database_opened", False)
     connection_created.send(sender=None, connection=None)
     assert realtime.consumers.database_opened
+
+
+async def test_the_loop_ends_when_an_inbox_swallows_its_cancellation():
+    """An inbox cancelled as it returns may hand back a message instead (Python
+    3.11's wait_for can): the loop must end all the same, or the consumer never
+    finishes and daphne kills it with a WARNING line."""
+
+    async def swallowing():
+        try:
+            await asyncio.get_running_loop().create_future()
+        except asyncio.CancelledError:
+            return {"type": "late"}
+
+    class Stop(Exception):
+        pass
+
+    async def dispatch(message):
+        raise Stop
+
+    with pytest.raises(Stop):
+        await asyncio.wait_for(
+            dispatch_one_at_a_time([inbox_of(["stop"]), swallowing], dispatch), 1
+        )
