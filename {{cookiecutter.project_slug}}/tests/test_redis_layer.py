@@ -12,7 +12,7 @@ from config import channel_layer
 
 def test_the_project_settings_choose_redis():
     backend = channel_layer.CHANNEL_LAYERS["default"]["BACKEND"]
-    assert backend == "channels_redis.core.RedisChannelLayer"
+    assert backend == "realtime.redis_layer.RedisChannelLayer"
 
 
 def test_layer_connections_outwait_the_blocking_receive():
