@@ -73,9 +73,7 @@ class RedisChannelLayer(core.RedisChannelLayer):
         self._memberships = {}
 
     def create_pool(self, index):
-        return blocking_pool(
-            self.hosts[index], self.max_connections, self.pool_timeout
-        )
+        return blocking_pool(self.hosts[index], self.max_connections, self.pool_timeout)
 
     def _loop_memberships(self):
         loop = asyncio.get_running_loop()
@@ -227,7 +225,6 @@ class ShardConnection(pubsub.RedisSingleShardConnection):
             except Exception:
                 logger.exception("Unexpected exception in the pub/sub reader")
                 await asyncio.sleep(1)
-
 
     async def unsubscribe(self, channel):
         # Called when a socket ends (its channel) or leaves its last group.
