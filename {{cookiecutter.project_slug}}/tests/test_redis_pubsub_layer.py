@@ -9,9 +9,9 @@ import asyncio
 import os
 
 import pytest
-from realtime.redis_layer import RedisPubSubChannelLayer
 
 from config import channel_layer
+from realtime.redis_layer import RedisPubSubChannelLayer
 
 BACKEND = "realtime.redis_layer.RedisPubSubChannelLayer"
 
