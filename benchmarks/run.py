@@ -126,12 +126,26 @@ def template_at_ref(ref, work_dir):
     return target
 
 
+@contextlib.contextmanager
+def stdout_to_stderr():
+    """Also for child processes (the post-gen hook prints): the table owns stdout."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def bake(template_dir, out_dir, layer):
     """Bake the template with `layer`; returns the project directory."""
     from cookiecutter.main import cookiecutter
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    with contextlib.redirect_stdout(sys.stderr):
+    with stdout_to_stderr():
         project = cookiecutter(
             str(template_dir),
             no_input=True,
