@@ -18,9 +18,10 @@ For example, a middleware that drops empty text frames:
 
 `connection` is one InterceptedConnection per socket: its scope, a `state`
 dict for the subclass, and close(code). Once the socket is closed (by either
-side), later sends from the application are dropped quietly: a server would
-raise on them. A middleware that overrides no hook adds nothing to a
-connection, and other scopes than websocket pass straight through.
+side, or the server finds the client gone), later sends from the application
+are dropped quietly: a server would raise on them. A middleware that
+overrides no hook adds nothing to a connection, and other scopes than
+websocket pass straight through.
 
 https://asgi.readthedocs.io/en/latest/specs/www.html#websocket
 """
@@ -115,7 +116,12 @@ class WebsocketInterceptionMiddleware:
                     return
             if message["type"] == "websocket.close":
                 connection.closed = True
-            await send(message)
+            try:
+                await send(message)
+            except OSError:
+                # The client left before the application heard of it (uvicorn
+                # raises ClientDisconnected): its disconnect is on its way.
+                connection.closed = True
 
         try:
             result = await self.inner(scope, intercepted_receive, intercepted_send)
