@@ -1,5 +1,6 @@
 """The baked README's "Deploying" steps, as written, on a PostgreSQL bake: then what a
-browser behind the TLS proxy gets (HSTS, static files with their cache headers)."""
+browser behind the TLS proxy gets (HSTS, static files with their cache headers).
+And compose.yaml of every combination, parsed: a `db` service exactly for PostgreSQL."""
 
 import os
 import re
@@ -7,9 +8,11 @@ import shlex
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
+import yaml
 
 from tests.baking import COMBINATIONS, bake
 from tests.servers import Uvicorn, free_port
@@ -103,3 +106,103 @@ def test_deploying_as_the_readme_says(project, postgres_url, tmp_path):
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+# Compose's interpolation: ${NAME}, ${NAME:-default}, ${NAME-default},
+# ${NAME:?error}, ${NAME?error}; $$ is a literal $.
+VARIABLE = re.compile(r"\$\$|\$\{(\w+)(?:(:?[-?])((?:[^{}]|\{[^{}]*\})*))?\}")
+
+
+def interpolate(value, environment):
+    """`value` as compose would read it with `environment` as the shell's."""
+
+    def replace(match):
+        if match[0] == "$$":
+            return "$"
+        name, operator, argument = match[1], match[2], match[3]
+        value = environment.get(name)
+        unset = value is None or (operator and operator[0] == ":" and value == "")
+        if not unset:
+            return value
+        if operator and operator.endswith("?"):
+            raise KeyError(f"{name}: {argument}")
+        return interpolate(argument or "", environment)
+
+    return VARIABLE.sub(replace, value)
+
+
+def compose_of(project, environment):
+    """compose.yaml's services and volumes, interpolated."""
+    document = yaml.safe_load((project / "compose.yaml").read_text())
+
+    def walk(node):
+        if isinstance(node, dict):
+            return {key: walk(item) for key, item in node.items()}
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if isinstance(node, str):
+            return interpolate(node, environment)
+        return node
+
+    return walk(document)
+
+
+def built_services(compose):
+    """The services that run the project's image: app, and worker where present."""
+    return {name: s for name, s in compose["services"].items() if "build" in s}
+
+
+@pytest.mark.parametrize("combination", sorted(COMBINATIONS))
+def test_compose_runs_postgresql_exactly_for_postgresql_bakes(baked, combination):
+    project = baked(combination)
+    postgresql = COMBINATIONS[combination].get("database") == "postgresql"
+    text = (project / "compose.yaml").read_text()
+    assert "cookiecutter" not in text and "{%" not in text
+
+    required = {"DJANGO_SECRET_KEY": "k", "POSTGRES_PASSWORD": "pw0"}
+    compose = compose_of(project, required)
+    services = compose["services"]
+    assert ("db" in services) == postgresql
+    built = built_services(compose)
+    assert "app" in built
+    if combination.endswith("redis"):
+        assert "worker" in built
+    for name, service in built.items():
+        assert ("DATABASE_URL" in service["environment"]) == postgresql, name
+    if not postgresql:
+        assert "volumes" not in compose
+        for service in built.values():
+            assert "db" not in service.get("depends_on", {})
+        return
+
+    db = services["db"]
+    assert db["image"].startswith("postgres:")
+    [volume] = db["volumes"]
+    volume_name, _, mount = volume.partition(":")
+    assert volume_name in compose["volumes"], "a named volume, declared"
+    assert mount == "/var/lib/postgresql/data"
+    check = db["healthcheck"]["test"]
+    assert check[0] == "CMD-SHELL" and check[1].startswith("pg_isready ")
+    # The container's own variables, left for its shell: $$ in the file.
+    assert '"${POSTGRES_USER}"' in check[1] and '"${POSTGRES_DB}"' in check[1]
+
+    # No secret in the file: without POSTGRES_PASSWORD compose refuses to start.
+    with pytest.raises(KeyError, match="POSTGRES_PASSWORD"):
+        compose_of(project, {"DJANGO_SECRET_KEY": "k"})
+
+    # DATABASE_URL follows the db service's variables, defaults or set.
+    chosen = {"POSTGRES_USER": "alice", "POSTGRES_DB": "shop", **required}
+    for environment in (required, chosen):
+        compose = compose_of(project, environment)
+        credentials = compose["services"]["db"]["environment"]
+        for name, service in built_services(compose).items():
+            url = urllib.parse.urlsplit(service["environment"]["DATABASE_URL"])
+            assert url.scheme == "postgresql", name
+            assert (url.hostname, url.port) == ("db", 5432), name
+            assert url.username == credentials["POSTGRES_USER"], name
+            assert url.password == credentials["POSTGRES_PASSWORD"], name
+            assert url.path == "/" + credentials["POSTGRES_DB"], name
+            depends_on = service["depends_on"]
+            assert depends_on["db"] == {"condition": "service_healthy"}, name
+    assert credentials["POSTGRES_USER"] == "alice"
+    assert credentials["POSTGRES_PASSWORD"] == "pw0"

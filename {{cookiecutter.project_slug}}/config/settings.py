@@ -85,6 +85,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
+# Chosen with the layer, in config/channel_layer.py: on Redis, that file also
+# reads REDIS_MAX_CONNECTIONS and REDIS_POOL_TIMEOUT_SECONDS (both pools) and,
+# for the queue-based layer, CHANNEL_LAYER_CAPACITY and CHANNEL_LAYER_GROUP_EXPIRY.
 CHANNEL_LAYERS = channel_layer.CHANNEL_LAYERS
 CACHES = channel_layer.CACHES
 

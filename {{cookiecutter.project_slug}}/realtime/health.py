@@ -29,7 +29,10 @@ logger = logging.getLogger(__name__)
 
 # Seconds each dependency has to answer before it counts as failed.
 CHECK_SECONDS = 3
-PUBSUB_LAYER = "channels_redis.pubsub.RedisPubSubChannelLayer"
+PUBSUB_LAYERS = (
+    "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "realtime.redis_layer.RedisPubSubChannelLayer",
+)
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
 
@@ -42,7 +45,7 @@ async def check_channel_layer():
     message = await layer.receive(name)
     if message.get("token") != token:
         raise RuntimeError("another message came back")
-    if settings.CHANNEL_LAYERS["default"]["BACKEND"] == PUBSUB_LAYER:
+    if settings.CHANNEL_LAYERS["default"]["BACKEND"] in PUBSUB_LAYERS:
         # The pub/sub layer subscribed to the channel in new_channel, and
         # unsubscribes only when a receive on it ends without a message.
         with contextlib.suppress(TimeoutError):

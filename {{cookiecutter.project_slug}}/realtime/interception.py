@@ -18,10 +18,9 @@ For example, a middleware that drops empty text frames:
 
 `connection` is one InterceptedConnection per socket: its scope, a `state`
 dict for the subclass, and close(code). Once the socket is closed (by either
-side), later sends from the application are dropped quietly: a server would
-raise on them. uvicorn raises ClientDisconnected (an OSError) even before the
-application has read the disconnect; that send is dropped too. A middleware
-that overrides no hook adds nothing to a connection, and other scopes than
+side, or the server finds the client gone), later sends from the application
+are dropped quietly: a server would raise on them. A middleware that
+overrides no hook adds nothing to a connection, and other scopes than
 websocket pass straight through.
 
 https://asgi.readthedocs.io/en/latest/specs/www.html#websocket
@@ -120,8 +119,8 @@ class WebsocketInterceptionMiddleware:
             try:
                 await send(message)
             except OSError:
-                # uvicorn's ClientDisconnected: the client left before the
-                # application read its disconnect, which it will read next.
+                # The client left before the application heard of it (uvicorn
+                # raises ClientDisconnected): its disconnect is on its way.
                 connection.closed = True
 
         try:

@@ -10,7 +10,10 @@ TASK_RUNNERS = ("in-process", "worker")
 # Layers that queue a message sent to a named channel until one `runworker`
 # takes it. In-process layers never leave the process; pub/sub layers drop a
 # message nobody listens to and hand it to every listener.
-WORKER_LAYERS = ("channels_redis.core.RedisChannelLayer",)
+WORKER_LAYERS = (
+    "channels_redis.core.RedisChannelLayer",
+    "realtime.redis_layer.RedisChannelLayer",
+)
 
 
 @register()
@@ -28,7 +31,7 @@ def check_task_runner(app_configs, **kwargs):
             Error(
                 "TASK_RUNNER=worker needs a channel layer that queues work for"
                 f" one `runworker` process; {backend} does not.",
-                hint="Use channels_redis.core.RedisChannelLayer,"
+                hint="Use realtime.redis_layer.RedisChannelLayer,"
                 " or TASK_RUNNER=in-process.",
                 id="tasks.E002",
             )

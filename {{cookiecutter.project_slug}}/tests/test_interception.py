@@ -157,3 +157,42 @@ async def test_other_scopes_pass_straight_through():
 
     await Recorder(application)({"type": "http"}, receive, send)
     assert got == {"receive": receive, "send": send}
+
+
+class ServerWhoseClientLeft:
+    """What uvicorn does when the client is gone before the application hears:
+    a send raises ClientDisconnected, an OSError."""
+
+    def __init__(self):
+        self.accepted = False
+
+    async def send(self, message):
+        if message["type"] == "websocket.accept":
+            self.accepted = True
+            return
+        raise ConnectionResetError("the client left")
+
+
+async def test_a_send_to_a_client_that_left_is_dropped_quietly():
+    server = ServerWhoseClientLeft()
+    inbox = [
+        {"type": "websocket.connect"},
+        {"type": "websocket.receive", "text": "hello"},
+        {"type": "websocket.disconnect", "code": 1006},
+    ]
+
+    class Echo(AsyncWebsocketConsumer):
+        channel_layer_alias = None
+
+        async def receive(self, text_data=None, bytes_data=None):
+            await self.send(text_data=text_data)
+            await self.send(text_data="and again")
+
+    async def receive():
+        return inbox.pop(0)
+
+    await OnlyReceive(Echo.as_asgi())(
+        {"type": "websocket", "path": "/"}, receive, server.send
+    )
+    assert server.accepted
+    assert inbox == []  # the consumer went on and heard the disconnect

@@ -9,11 +9,11 @@ import asyncio
 import os
 
 import pytest
-from channels_redis.pubsub import RedisPubSubChannelLayer
 
 from config import channel_layer
+from realtime.redis_layer import RedisPubSubChannelLayer
 
-BACKEND = "channels_redis.pubsub.RedisPubSubChannelLayer"
+BACKEND = "realtime.redis_layer.RedisPubSubChannelLayer"
 
 # Channels closes stale database connections when a socket disconnects.
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -104,7 +104,10 @@ async def test_a_redis_outage_under_a_running_server(
     errors = [line for line in log.splitlines() if " ERROR " in line]
     ours = [line for line in errors if "Channel layer failed" in line]
     assert 2 <= len(ours) <= 3, log
-    # The layer's reader logs its own failures, with tracebacks, while Redis is
-    # down; nothing else may fail.
-    assert all(line in ours or "channels_redis.pubsub" in line for line in errors), log
-    assert "Exception inside application" not in log
+    # The layer's reader logs one line when it loses Redis, one when it is
+    # back; nothing else may fail, and nothing with a traceback.
+    lost = [line for line in errors if "Pub/sub reader lost Redis" in line]
+    assert len(lost) == 1, log
+    assert all(line in ours or line in lost for line in errors), log
+    assert log.count("Pub/sub reader connected again to Redis") == 1, log
+    assert "Traceback" not in log

@@ -326,7 +326,7 @@ async def test_invalid_frames_get_an_error_and_the_socket_stays_open(
     [
         ("celery", "channels_redis.core.RedisChannelLayer", "tasks.E001"),
         ("worker", "realtime.memory_layer.MemoryChannelLayer", "tasks.E002"),
-        ("worker", "channels_redis.pubsub.RedisPubSubChannelLayer", "tasks.E002"),
+        ("worker", "realtime.redis_layer.RedisPubSubChannelLayer", "tasks.E002"),
     ],
     ids=["unknown-runner", "worker-in-memory", "worker-pubsub"],
 )
