@@ -9,11 +9,6 @@ from tests.clients import served_at
 from tests.consumers import Echo, Room, WhoAmI
 from tests.live_server import LiveServer
 
-NO_CLIENT_CAPS = {
-    f"WEBSOCKET_CLIENT_{name}": "0"
-    for name in ("MAX_SOCKETS", "HANDSHAKE_RATE", "RATE_LIMIT", "COOLDOWN_SECONDS")
-}
-
 
 @pytest.fixture(autouse=True)
 async def fresh_channel_layer():
@@ -37,15 +32,8 @@ async def close_the_sync_threads_connections():
 
 @pytest.fixture(scope="module")
 def daphne_server(tmp_path_factory):
-    """The project under a real daphne, one per test module.
-
-    Every test of a module is one client (127.0.0.1) there, and a 4008 in one
-    would refuse the next test's sockets for a while: the caps per client are
-    off, and tested on a server of their own (tests/test_client_limits.py).
-    """
-    server = LiveServer(
-        tmp_path_factory.mktemp("daphne") / "daphne.log", env=NO_CLIENT_CAPS
-    )
+    """The project under a real daphne, one per test module."""
+    server = LiveServer(tmp_path_factory.mktemp("daphne") / "daphne.log")
     server.start()
     yield server
     server.stop()

@@ -9,6 +9,14 @@ import time
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+# Every socket of a test run comes from 127.0.0.1: one client address, whose
+# caps (realtime/client_limits.py) a burst of sockets, or a 4008 in one test
+# followed by the next test's handshakes, would meet. Off unless a test sets
+# them, as tests/test_client_limits.py does.
+NO_CLIENT_CAPS = {
+    f"WEBSOCKET_CLIENT_{name}": "0"
+    for name in ("MAX_SOCKETS", "HANDSHAKE_RATE", "RATE_LIMIT", "COOLDOWN_SECONDS")
+}
 
 
 def free_port():
@@ -48,6 +56,7 @@ class LiveServer:
             # A database of its own, migrated before the server starts.
             "LIVE_SERVER_DATABASE": str(log_path.with_suffix(".sqlite3")),
             "SERVER_BIND": f"127.0.0.1:{self.port}",
+            **NO_CLIENT_CAPS,
             **(env or {}),
         }
         self.process = None
