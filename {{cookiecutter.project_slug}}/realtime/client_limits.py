@@ -14,8 +14,7 @@ A scope without "client" (Channels' WebsocketCommunicator) is not capped.
   4008 or 4009 (or 1009 by uvicorn), its handshakes are refused this long.
 
 A handshake over a cap is refused (a close before accept: HTTP 403) with one
-WARNING line; a client refused again within a second gets no line of its own,
-the next line counts it. 0 turns a cap off. The state is per process, in
+WARNING line. 0 turns a cap off. The state is per process, in
 memory: no Redis round trip, so the caps hold while Redis is down, and N
 processes allow N times as much (deploy/nginx.conf caps across them). An
 address with no socket, full buckets and no cooldown is forgotten.
@@ -35,8 +34,6 @@ logger = logging.getLogger(__name__)
 # Close codes that start a client's cooldown: the rate limits, the size limit
 # (ours, and uvicorn's own 1009 for a message over its ws_max_size).
 COOLING_CODES = frozenset({POLICY_VIOLATION, MESSAGE_TOO_BIG, 1009})
-# Refusals of one client within this many seconds share one log line.
-LOG_EVERY_SECONDS = 1.0
 # Idle addresses are looked for at most this often.
 SWEEP_SECONDS = 1.0
 
@@ -44,22 +41,13 @@ SWEEP_SECONDS = 1.0
 class Client:
     """What one process knows of one client address."""
 
-    __slots__ = (
-        "cooling_until",
-        "handshakes",
-        "logged_at",
-        "messages",
-        "sockets",
-        "unlogged",
-    )
+    __slots__ = ("cooling_until", "handshakes", "messages", "sockets")
 
     def __init__(self, limits):
         self.sockets = 0
         self.handshakes = limits.bucket(limits.handshake_rate, limits.handshake_burst)
         self.messages = limits.bucket(limits.rate, limits.burst)
         self.cooling_until = 0.0
-        self.logged_at = None  # when its last refusal was logged
-        self.unlogged = 0  # refusals since, not logged
 
     def is_idle(self, now):
         return (
@@ -122,7 +110,12 @@ class ClientLimitMiddleware(WebsocketInterceptionMiddleware):
             client = self.clients[address] = Client(self)
         refusal = self.refusal(client, now)
         if refusal is not None:
-            self.log_refusal(client, address, scope, refusal, now)
+            logger.warning(
+                "Websocket refused: client %s %s, on %r",
+                address,
+                refusal,
+                scope["path"][:200],
+            )
             await receive()  # websocket.connect
             await send({"type": "websocket.close"})
             return None
@@ -148,19 +141,6 @@ class ClientLimitMiddleware(WebsocketInterceptionMiddleware):
                 f" (burst {self.handshake_burst})"
             )
         return None
-
-    def log_refusal(self, client, address, scope, reason, now):
-        if client.logged_at is not None and now - client.logged_at < LOG_EVERY_SECONDS:
-            client.unlogged += 1
-            return
-        unlogged, client.unlogged, client.logged_at = client.unlogged, 0, now
-        logger.warning(
-            "Websocket refused: client %s %s, on %r%s",
-            address,
-            reason,
-            scope["path"][:200],
-            f" ({unlogged} more refused since the last line)" if unlogged else "",
-        )
 
     def sweep(self, now):
         """Forget the addresses that have nothing left to remember."""
