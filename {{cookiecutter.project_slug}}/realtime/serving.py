@@ -61,7 +61,8 @@ class GoingAwayWebSocketProtocol(WebSocketsSansIOProtocol):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.send_timeout = settings.WEBSOCKET_SEND_TIMEOUT_SECONDS or None
+        timeout = settings.WEBSOCKET_SEND_TIMEOUT_SECONDS
+        self.send_timeout = timeout if timeout > 0 else None
         self.closed_too_slow = False
         self.abort_timers = []
 
@@ -113,7 +114,7 @@ class GoingAwayWebSocketProtocol(WebSocketsSansIOProtocol):
     def close_too_slow(self):
         self.closed_too_slow = True
         logger.warning(
-            "Websocket closed with %d (too slow): %s read nothing for %g s",
+            "Websocket closed with %d (too slow): a send to %s waited %g s",
             TOO_SLOW,
             client_address(self.scope),
             self.send_timeout,
@@ -142,7 +143,8 @@ class GoingAwayWebSocketProtocol(WebSocketsSansIOProtocol):
                 try:
                     await asyncio.wait_for(self.writable.wait(), self.send_timeout)
                 except TimeoutError:
-                    self.close_too_slow()
+                    if not self.closed_too_slow:  # another send may have timed out
+                        self.close_too_slow()
                     return
         await super().send(message)
         if message["type"] == "websocket.http.response.body" and not message.get(

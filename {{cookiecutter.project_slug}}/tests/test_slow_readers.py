@@ -207,7 +207,7 @@ def run_scenario(server, slow=3, senders=2, count=600, size=2000, room="slow"):
         deadline = started + 30
         result["late_code"] = None
         while time.monotonic() < deadline:
-            if f"{late.address} read nothing" in server.log():
+            if f"a send to {late.address} waited" in server.log():
                 result["late_code"] = late.close_code()
                 break
             time.sleep(0.05)
