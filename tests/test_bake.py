@@ -155,13 +155,17 @@ def test_the_tools_that_test_bakes_satisfy_the_projects_requirements(project):
 
 LAYER_BACKENDS = {
     "in-memory": "realtime.memory_layer.MemoryChannelLayer",
-    "redis": "channels_redis.core.RedisChannelLayer",
-    "redis-pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "redis": "realtime.redis_layer.RedisChannelLayer",
+    "redis-pubsub": "realtime.redis_layer.RedisPubSubChannelLayer",
 }
 REDIS_TEST_FILES = {
     "in-memory": set(),
-    "redis": {"redis_server.py", "test_redis_layer.py"},
-    "redis-pubsub": {"redis_server.py", "test_redis_pubsub_layer.py"},
+    "redis": {"redis_server.py", "test_redis_layer.py", "test_redis_pressure.py"},
+    "redis-pubsub": {
+        "redis_server.py",
+        "test_redis_pubsub_layer.py",
+        "test_redis_pressure.py",
+    },
 }
 
 

@@ -211,6 +211,13 @@ WEBSOCKET_PING_SECONDS = env_number("WEBSOCKET_PING_SECONDS", 20.0, kind=float)
 WEBSOCKET_PING_TIMEOUT_SECONDS = env_number(
     "WEBSOCKET_PING_TIMEOUT_SECONDS", 20.0, kind=float
 )
+# A send to a client that reads nothing waits (the server's buffer for it is
+# full) at most this long; then `manage.py serve` closes the socket with 4013
+# and aborts it 2 s later (realtime/serving.py). 0: sends wait until the ping
+# timeout. Daphne never makes a send wait: it buffers without limit.
+WEBSOCKET_SEND_TIMEOUT_SECONDS = env_number(
+    "WEBSOCKET_SEND_TIMEOUT_SECONDS", 10.0, kind=float
+)
 # Seconds a websocket ticket (realtime/tickets.py) stays valid; each opens one socket.
 WEBSOCKET_TICKET_SECONDS = env_number("WEBSOCKET_TICKET_SECONDS", 60)
 

@@ -13,3 +13,10 @@ SESSION_ENDED = 4001  # RFC 6455 1001, going away: the session logged out
 POLICY_VIOLATION = 4008  # RFC 6455 1008: over the rate limit
 MESSAGE_TOO_BIG = 4009  # RFC 6455 1009: over the size limit
 INTERNAL_ERROR = 4011  # RFC 6455 1011: the channel layer failed
+# IANA 1013, try again later: the client read too slowly. The production server
+# (realtime/serving.py) closes a socket whose sends stayed blocked on it for
+# WEBSOCKET_SEND_TIMEOUT_SECONDS. Not 4008 (a client that sends too fast, told
+# to wait 10 s) nor 4011 (the server failed): the client did nothing wrong on
+# purpose, its link or tab fell behind; it may reconnect at once, and should
+# fetch what it missed.
+TOO_SLOW = 4013

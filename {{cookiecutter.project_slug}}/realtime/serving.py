@@ -8,7 +8,11 @@ https://www.uvicorn.org/settings/
 https://channels.readthedocs.io/en/stable/deploying.html
 """
 
+import asyncio
+import contextlib
 import logging
+import socket
+import struct
 import urllib.parse
 
 import uvicorn
@@ -16,10 +20,20 @@ from django.conf import settings
 from uvicorn.protocols.websockets.websockets_sansio_impl import (
     WebSocketsSansIOProtocol,
 )
+from websockets.protocol import State
+
+from realtime.close_codes import TOO_SLOW
+from realtime.interception import client_address
+
+logger = logging.getLogger(__name__)
 
 APPLICATION = "config.asgi:application"
 # RFC 6455: "an endpoint is going away, such as a server going down".
 GOING_AWAY = 1001
+# Seconds a close frame gets to reach a client before its connection is aborted.
+CLOSE_GRACE_SECONDS = 2.0
+# SO_LINGER on, for 0 s: closing the socket sends a reset.
+RESET_ON_CLOSE = struct.pack("ii", 1, 0)
 # Daphne refuses websocket messages over 1 MiB; the production server does too.
 MAX_MESSAGE_BYTES_CAP = 1024 * 1024
 IN_PROCESS_LAYERS = (
@@ -29,11 +43,54 @@ IN_PROCESS_LAYERS = (
 
 
 class GoingAwayWebSocketProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's websocket protocol, closing open sockets with 1001 when it stops.
+    """uvicorn's websocket protocol, with three changes.
 
-    uvicorn closes them with 1012 (service restart); 1001 is what RFC 6455 names
-    a server going down, and what clients treat as "reconnect elsewhere".
+    - Open sockets close with 1001 when the server stops. uvicorn sends 1012
+      (service restart); 1001 is what RFC 6455 names a server going down, and
+      what clients treat as "reconnect elsewhere".
+    - A send that waits on a client that reads nothing gives up after
+      WEBSOCKET_SEND_TIMEOUT_SECONDS: the socket closes with 4013 (too slow),
+      the application gets websocket.disconnect and its later sends are dropped.
+      uvicorn makes a send wait while the transport's write buffer is over its
+      high-water mark, so without a limit a consumer stays stuck in `send`
+      for as long as the client lingers.
+    - A socket whose close cannot get out (the client reads nothing, so the
+      close frame sits behind what is buffered) is aborted after a short grace:
+      closing a transport waits for its buffer to drain, which never happens.
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        timeout = settings.WEBSOCKET_SEND_TIMEOUT_SECONDS
+        self.send_timeout = timeout if timeout > 0 else None
+        self.closed_too_slow = False
+        self.abort_timers = []
+
+    def connection_lost(self, exc):
+        for timer in self.abort_timers:
+            timer.cancel()
+        self.abort_timers.clear()
+        super().connection_lost(exc)
+
+    def abort_after(self, seconds):
+        """Drop the connection in `seconds` unless it is gone by then."""
+        if not self.disconnected:
+            timer = self.loop.call_later(seconds, self.abort)
+            self.abort_timers.append(timer)
+
+    def abort(self):
+        """Reset the connection: the kernel drops what it still holds for it.
+
+        A plain close of the socket would leave the kernel sending its buffer
+        (up to net.ipv4.tcp_wmem's maximum, 4 MB) to a client that reads nothing.
+        """
+        if self.disconnected:
+            return
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RESET_ON_CLOSE)
+        self.transport.abort()
 
     def shutdown(self):
         if self.handshake_complete and not self.close_sent:
@@ -42,8 +99,53 @@ class GoingAwayWebSocketProtocol(WebSocketsSansIOProtocol):
             self.transport.write(b"".join(self.conn.data_to_send()))
             self.close_sent = True
         super().shutdown()
+        self.abort_after(CLOSE_GRACE_SECONDS)
+
+    def keepalive_timeout(self):
+        super().keepalive_timeout()
+        self.abort_after(CLOSE_GRACE_SECONDS)
+
+    async def run_asgi(self):
+        await super().run_asgi()
+        # uvicorn closes the transport when the client answers the close, or
+        # after close_timeout; either close waits for the buffer to drain.
+        self.abort_after(self.close_timeout + CLOSE_GRACE_SECONDS)
+
+    def close_too_slow(self):
+        self.closed_too_slow = True
+        logger.warning(
+            "Websocket closed with %d (too slow): a send to %s waited %g s",
+            TOO_SLOW,
+            client_address(self.scope),
+            self.send_timeout,
+        )
+        self.queue.put_nowait({"type": "websocket.disconnect", "code": TOO_SLOW})
+        self.stop_keepalive()
+        if not self.close_sent and self.conn.state is State.OPEN:
+            # Queued behind what the client has not read: it gets the code if
+            # it catches up within the grace, else the abort.
+            self.conn.send_close(TOO_SLOW)
+            self.transport.write(b"".join(self.conn.data_to_send()))
+        self.close_sent = True
+        if self.read_paused:
+            # Reads stay on, so that the client's close reply is seen.
+            self.read_paused = False
+            self.transport.resume_reading()
+        self.abort_after(CLOSE_GRACE_SECONDS)
 
     async def send(self, message):
+        if self.handshake_complete and self.initial_response is None:
+            if self.closed_too_slow or (self.close_sent and not self.disconnected):
+                # Closed by this server (too slow, keepalive timeout): the
+                # application learns it from receive; uvicorn would raise here.
+                return
+            if self.send_timeout and not self.writable.is_set():
+                try:
+                    await asyncio.wait_for(self.writable.wait(), self.send_timeout)
+                except TimeoutError:
+                    if not self.closed_too_slow:  # another send may have timed out
+                        self.close_too_slow()
+                    return
         await super().send(message)
         if message["type"] == "websocket.http.response.body" and not message.get(
             "more_body"
