@@ -46,7 +46,7 @@ OPTION_FILES = [
         {
             "tests/settings_redis.py": "tests/settings.py",
             "tests/redis_server.py": "tests/redis_server.py",
-            "tests/test_redis_pressure.py": "tests/test_redis_pressure.py",
+            "chat/tests/test_redis_pressure.py": "chat/tests/test_redis_pressure.py",
         },
     ),
     (
