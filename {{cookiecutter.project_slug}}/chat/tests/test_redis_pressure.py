@@ -1,5 +1,5 @@
 """The Redis layers under bursts, a killed server and an outage, on real daphnes,
-through chat rooms (the tasks' outage paths: tasks/tests/test_outage.py).
+through chat rooms.
 
 Each test has a Redis and a daphne of its own (tests/redis_server.py): a burst
 must wait for pooled connections, not fail; no group may keep a member whose
