@@ -66,6 +66,12 @@ def log_lines(server, level):
     return [line for line in server.log().splitlines() if f" {level} " in line]
 
 
+def warnings_about(server, text):
+    """The server's WARNING lines that mention `text`, once the log has settled."""
+    time.sleep(0.3)
+    return [line for line in log_lines(server, "WARNING") if text in line]
+
+
 def assert_quiet(server):
     """No traceback and no ERROR line in the server's log."""
     log = server.log()
@@ -288,8 +294,7 @@ def test_one_client_gets_a_bounded_number_of_sockets(serve):
         return len(sockets), [r for r in results if isinstance(r, int)], other_served
 
     opened, refusals, other_served = asyncio.run(hoard())
-    time.sleep(0.3)
-    warnings = [line for line in log_lines(server, "WARNING") if "198.51.100.7" in line]
+    warnings = warnings_about(server, "198.51.100.7")
     figures(
         "one client opening 15 sockets, cap 10",
         opened=opened,
@@ -326,8 +331,7 @@ def test_a_flooder_is_closed_once_and_cooled(serve):
         return code, at_once, later
 
     code, at_once, later = asyncio.run(flood())
-    time.sleep(0.3)
-    warnings = [line for line in log_lines(server, "WARNING") if "203.0.113.9" in line]
+    warnings = warnings_about(server, "203.0.113.9")
     figures(
         "a flooder",
         close_code=code,
@@ -589,8 +593,7 @@ def test_nothing_a_client_sends_logs_a_traceback(serve):
 
     replies = asyncio.run(send_garbage())
     bad_host = http_status(server.http_url + "/", {"Host": "evil.example"})
-    time.sleep(0.5)
-    host_warnings = [line for line in log_lines(server, "WARNING") if "evil" in line]
+    host_warnings = warnings_about(server, "evil")
     figures(
         "garbage",
         replies=replies,

@@ -10,15 +10,13 @@ import json
 import re
 import socket
 import struct
-import subprocess
-import sys
 import threading
 import time
 
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.live_server import PROJECT_DIR, LiveServer, wait_for_port
+from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.live
 
@@ -26,31 +24,6 @@ SEND_TIMEOUT = 1.0
 GRACE = 2.0
 WINDOW = 20  # messages a sender may have on their way to the room
 TCP_CLOSE = 7  # tcpi_state of a reset connection (linux/tcp_states.h)
-
-
-class ProductionServer(LiveServer):
-    """`manage.py serve` (uvicorn) instead of daphne."""
-
-    def start(self):
-        self.environment["SERVER_BIND"] = f"127.0.0.1:{self.port}"
-        with open(self.log_path, "ab") as log:
-            subprocess.run(
-                [sys.executable, "manage.py", "migrate", "--no-input"],
-                cwd=PROJECT_DIR,
-                env=self.environment,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                check=True,
-                timeout=120,
-            )
-            self.process = subprocess.Popen(
-                [sys.executable, "manage.py", "serve"],
-                cwd=PROJECT_DIR,
-                env=self.environment,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        wait_for_port(self.port, self.process)
 
 
 def memory_kb(pid, field):
@@ -228,15 +201,13 @@ def run_scenario(server, slow=3, senders=2, count=600, size=2000, room="slow"):
 
 @pytest.fixture
 def production_server(tmp_path):
-    server = ProductionServer(
+    server = LiveServer(
         tmp_path / "serve.log",
         env={
             "WEBSOCKET_SEND_TIMEOUT_SECONDS": str(SEND_TIMEOUT),
             "WEBSOCKET_RATE_LIMIT": "0",
-            "WEBSOCKET_CLIENT_MAX_SOCKETS": "0",
-            "WEBSOCKET_CLIENT_HANDSHAKE_RATE": "0",
-            "WEBSOCKET_CLIENT_RATE_LIMIT": "0",
         },
+        server="serve",
     )
     server.start()
     yield server
