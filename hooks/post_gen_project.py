@@ -17,6 +17,7 @@ OPTION_FILES = [
         {"channel_layer": {"in-memory"}},
         {
             "config/channel_layer_in_memory.py": "config/channel_layer.py",
+            "realtime_kit/memory_layer.py": "realtime_kit/memory_layer.py",
             "tests/settings_in_memory.py": "tests/settings.py",
             "deploy/compose_in_memory.yaml": "compose.yaml",
         },
@@ -25,8 +26,7 @@ OPTION_FILES = [
         {"channel_layer": {"redis"}},
         {
             "config/channel_layer_redis.py": "config/channel_layer.py",
-            "tests/test_redis_layer.py": "tests/test_redis_layer.py",
-            "chat/tests/test_outage_redis.py": "chat/tests/test_outage_redis.py",
+            "realtime_kit/redis_layer.py": "realtime_kit/redis_layer.py",
             "deploy/compose_redis.yaml": "compose.yaml",
         },
     ),
@@ -34,10 +34,6 @@ OPTION_FILES = [
         {"channel_layer": {"redis-pubsub"}},
         {
             "config/channel_layer_redis_pubsub.py": "config/channel_layer.py",
-            "tests/test_redis_pubsub_layer.py": "tests/test_redis_pubsub_layer.py",
-            "chat/tests/test_outage_redis_pubsub.py": (
-                "chat/tests/test_outage_redis_pubsub.py"
-            ),
             "deploy/compose_redis_pubsub.yaml": "compose.yaml",
         },
     ),
@@ -46,7 +42,6 @@ OPTION_FILES = [
         {
             "tests/settings_redis.py": "tests/settings.py",
             "tests/redis_server.py": "tests/redis_server.py",
-            "chat/tests/test_redis_pressure.py": "chat/tests/test_redis_pressure.py",
         },
     ),
     (

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.forms import SignupForm
-from realtime.tickets import issue_ticket
+from realtime_kit.tickets import issue_ticket
 
 
 def signup(request):
@@ -21,6 +21,6 @@ def signup(request):
 @require_POST
 @login_required
 def ws_ticket(request):
-    """A ticket for one websocket handshake (realtime/tickets.py); CSRF-protected."""
-    ticket, seconds = issue_ticket(request.user)
+    """A ticket for one websocket handshake (realtime_kit/tickets.py); CSRF-protected."""
+    ticket, seconds = issue_ticket(request.user, request.session.session_key)
     return JsonResponse({"ticket": ticket, "expires_in": seconds})

@@ -8,24 +8,27 @@ https://channels.readthedocs.io/en/stable/tutorial/part_3.html
 
 import json
 
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from realtime.consumers import InvalidFrame, RealtimeConsumerMixin, json_object
+from realtime_kit.consumers import AsyncWebsocketConsumer
 
 
 def chat_message_from(text_data):
-    message = json_object(text_data).get("message")
+    """The message text of a client frame, or ValueError saying what is wrong."""
+    try:
+        message = json.loads(text_data or "").get("message")
+    except (ValueError, RecursionError, AttributeError):
+        message = None
     if not isinstance(message, str):
-        raise InvalidFrame('expected {"message": "<text>"}')
+        raise ValueError('expected {"message": "<text>"}')
     if len(message) > settings.CHAT_MAX_MESSAGE_LENGTH:
-        raise InvalidFrame(
+        raise ValueError(
             f"message longer than {settings.CHAT_MAX_MESSAGE_LENGTH} characters"
         )
     return message
 
 
-class ChatConsumer(RealtimeConsumerMixin, AsyncWebsocketConsumer):
+class ChatConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.room_name = self.scope["url_route"]["kwargs"]["room_name"]
         self.room_group_name = f"chat.{self.room_name}"
@@ -37,7 +40,11 @@ class ChatConsumer(RealtimeConsumerMixin, AsyncWebsocketConsumer):
         await self.channel_layer.group_discard(self.room_group_name, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
-        message = chat_message_from(text_data)
+        try:
+            message = chat_message_from(text_data)
+        except ValueError as error:
+            await self.send(text_data=json.dumps({"type": "error", "error": str(error)}))
+            return
         # Encoded once here, not once per member in chat_message.
         text = json.dumps(
             {"type": "chat.message", "message": message, "user": self.user_name}

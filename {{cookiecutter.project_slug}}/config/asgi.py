@@ -18,12 +18,12 @@ if settings.DEBUG:
     # What runserver does: static files from the apps' static folders.
     django_asgi_app = ASGIStaticFilesHandler(django_asgi_app)
 
-from config.websocket import channel_routes, websocket_application  # noqa: E402
-from realtime.health import HealthCheckMiddleware  # noqa: E402
+from config.routing import channel_routes, websocket_application  # noqa: E402
+from realtime_kit.health import HealthCheckMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        # /healthz and /readyz answer before Django (realtime/health.py).
+        # /healthz and /readyz answer before Django (realtime_kit/health.py).
         "http": HealthCheckMiddleware(django_asgi_app),
         "websocket": websocket_application,
         "channel": ChannelNameRouter(channel_routes),

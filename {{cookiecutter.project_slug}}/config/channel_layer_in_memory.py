@@ -1,12 +1,13 @@
 """Channel layer and cache: in process memory, for a single server process.
 
 Nothing to run besides the server, but nothing crosses processes either: a
-second server process or a `runworker` would never see these messages.
+second server process, a `runworker` or `manage.py notify` never sees these
+messages. The layer is Channels' contract, faster (realtime_kit/memory_layer.py).
 https://channels.readthedocs.io/en/stable/topics/channel_layers.html
 """
 
 CHANNEL_LAYERS = {
-    "default": {"BACKEND": "realtime.memory_layer.MemoryChannelLayer"},
+    "default": {"BACKEND": "realtime_kit.memory_layer.MemoryChannelLayer"},
 }
 
 CACHES = {

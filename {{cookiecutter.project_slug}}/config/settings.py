@@ -26,7 +26,8 @@ INSTALLED_APPS = [
     "servestatic",
     # For `manage.py runworker`, which runs jobs when TASK_RUNNER=worker.
     "channels",
-    "realtime",
+    # The websocket kit (realtime_kit/README.md): checks, `manage.py serve`.
+    "realtime_kit",
     "accounts",
     # The sample apps: delete a folder and its line here to drop one.
     "echo",
@@ -139,37 +140,64 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
-    "filters": {"plain_warning": {"()": "realtime.log_records.PlainWarning"}},
+    "filters": {
+        "plain_line": {"()": "realtime_kit.log_filters.PlainLine"},
+        "once_a_minute": {"()": "realtime_kit.log_filters.OncePerInterval"},
+        "no_query_string": {"()": "realtime_kit.log_filters.NoQueryString"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-        "console_plain_warning": {
+        "console_plain_line": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["plain_warning"],
+            "filters": ["plain_line"],
+        },
+        "console_plain_line_once_a_minute": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["plain_line", "once_a_minute"],
+        },
+        "console_no_query_string": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_query_string"],
         },
     },
     "loggers": {
         # A Host header outside ALLOWED_HOSTS: anyone can send one, so one
         # WARNING line, not an ERROR with a traceback.
         "django.security.DisallowedHost": {
-            "handlers": ["console_plain_warning"],
+            "handlers": ["console_plain_line"],
+            "propagate": False,
+        },
+        # The production server's access lines, without query strings (they
+        # may carry secrets).
+        "uvicorn.access": {
+            "handlers": ["console_no_query_string"],
+            "propagate": False,
+        },
+        # channels-redis's pub/sub reader logs a traceback each second while
+        # Redis is down: one line a minute instead.
+        "channels_redis.pubsub": {
+            "handlers": ["console_plain_line_once_a_minute"],
             "propagate": False,
         },
     },
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
 }
 
-# Every websocket (realtime/rate_limit.py, realtime/message_size.py): a client
-# over the rate is closed with 4008, one over the size with 4009. Daphne's own
-# cap is 1 MiB. A rate of 0 turns the rate limit off.
+# Every websocket: a client sending over WEBSOCKET_RATE_LIMIT messages/s
+# (WEBSOCKET_RATE_BURST at once) is closed with 4008; 0 turns it off
+# (realtime_kit/rate_limit.py). A message over WEBSOCKET_MAX_MESSAGE_BYTES is
+# refused by the production server with 1009; daphne's own cap is 1 MiB.
 WEBSOCKET_RATE_LIMIT = env_number("WEBSOCKET_RATE_LIMIT", 20.0, kind=float)
 WEBSOCKET_RATE_BURST = env_number("WEBSOCKET_RATE_BURST", 40)
 WEBSOCKET_MAX_MESSAGE_BYTES = env_number("WEBSOCKET_MAX_MESSAGE_BYTES", 64 * 1024)
-# Each client address, over all its websockets (realtime/client_limits.py), per
-# server process (no Redis involved): sockets at once, handshakes per second
+# Each client address, over all its websockets (realtime_kit/client_limits.py),
+# per server process (no Redis involved): sockets at once, handshakes per second
 # (burst at once), messages per second (burst at once; over it the socket that
 # sent is closed with 4008), and seconds its handshakes are refused after one
-# of its sockets was closed with 4008 or 4009. 0 turns each off. The address is
+# of its sockets was closed with 4008 or 1009. 0 turns each off. The address is
 # the one in X-Forwarded-For only under `manage.py serve`, from a proxy in
 # SERVER_FORWARDED_ALLOW_IPS; under daphne, all clients of a proxy are one.
 WEBSOCKET_CLIENT_MAX_SOCKETS = env_number("WEBSOCKET_CLIENT_MAX_SOCKETS", 100)
@@ -184,19 +212,7 @@ WEBSOCKET_CLIENT_RATE_BURST = env_number("WEBSOCKET_CLIENT_RATE_BURST", 80)
 WEBSOCKET_CLIENT_COOLDOWN_SECONDS = env_number(
     "WEBSOCKET_CLIENT_COOLDOWN_SECONDS", 10.0, kind=float
 )
-# Origins allowed to open websockets, on scheme, host and port
-# (realtime/origins.py): "https://example.com", or "http://localhost:*" for any
-# port. Unset, they follow ALLOWED_HOSTS: https on each host, and with DEBUG also
-# http on any port; "*" in ALLOWED_HOSTS allows no origin (`manage.py check` warns).
-WEBSOCKET_ALLOWED_ORIGINS = env_list("WEBSOCKET_ALLOWED_ORIGINS", "") or [
-    f"{scheme}://{host}{port}"
-    for host in ALLOWED_HOSTS
-    if host != "*" and not host.startswith(".")
-    for scheme, port in (
-        [("https", ""), ("https", ":*"), ("http", ":*")] if DEBUG else [("https", "")]
-    )
-]
-# The production server, `manage.py serve` (uvicorn; realtime/serving.py).
+# The production server, `manage.py serve` (uvicorn; realtime_kit/serving.py).
 # Where it listens, and how many processes (more than 1 needs a Redis layer).
 SERVER_BIND = env_str("SERVER_BIND", "127.0.0.1:8000")
 SERVER_PROCESSES = env_number("SERVER_PROCESSES", 1)
@@ -211,14 +227,8 @@ WEBSOCKET_PING_SECONDS = env_number("WEBSOCKET_PING_SECONDS", 20.0, kind=float)
 WEBSOCKET_PING_TIMEOUT_SECONDS = env_number(
     "WEBSOCKET_PING_TIMEOUT_SECONDS", 20.0, kind=float
 )
-# A send to a client that reads nothing waits (the server's buffer for it is
-# full) at most this long; then `manage.py serve` closes the socket with 4013
-# and aborts it 2 s later (realtime/serving.py). 0: sends wait until the ping
-# timeout. Daphne never makes a send wait: it buffers without limit.
-WEBSOCKET_SEND_TIMEOUT_SECONDS = env_number(
-    "WEBSOCKET_SEND_TIMEOUT_SECONDS", 10.0, kind=float
-)
-# Seconds a websocket ticket (realtime/tickets.py) stays valid; each opens one socket.
+# Seconds a websocket ticket (realtime_kit/tickets.py) stays valid; it opens one
+# socket.
 WEBSOCKET_TICKET_SECONDS = env_number("WEBSOCKET_TICKET_SECONDS", 60)
 
 # The sample apps.

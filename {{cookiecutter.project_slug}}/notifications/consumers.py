@@ -7,23 +7,20 @@ https://channels.readthedocs.io/en/stable/topics/authentication.html
 
 import logging
 
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-
 from notifications.push import user_group
-from realtime.consumers import RealtimeConsumerMixin
-from realtime.interception import client_address
+from realtime_kit.consumers import AsyncJsonWebsocketConsumer
 
 logger = logging.getLogger(__name__)
 
 
-class NotificationConsumer(RealtimeConsumerMixin, AsyncJsonWebsocketConsumer):
+class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         user = self.scope["user"]
         if not user.is_authenticated:
             logger.warning(
                 "Websocket refused: %r needs a logged-in user, from %s",
                 self.scope["path"],
-                client_address(self.scope),
+                self.scope.get("client"),
             )
             await self.close()
             return
@@ -34,6 +31,9 @@ class NotificationConsumer(RealtimeConsumerMixin, AsyncJsonWebsocketConsumer):
     async def disconnect(self, close_code):
         if hasattr(self, "group_name"):
             await self.channel_layer.group_discard(self.group_name, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        pass  # this socket only listens: client frames are ignored
 
     async def notification_message(self, event):
         await self.send_json({"type": "notification", "message": event["message"]})

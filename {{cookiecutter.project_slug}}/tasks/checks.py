@@ -12,7 +12,7 @@ TASK_RUNNERS = ("in-process", "worker")
 # message nobody listens to and hand it to every listener.
 WORKER_LAYERS = (
     "channels_redis.core.RedisChannelLayer",
-    "realtime.redis_layer.RedisChannelLayer",
+    "realtime_kit.redis_layer.RedisChannelLayer",
 )
 
 
@@ -31,7 +31,7 @@ def check_task_runner(app_configs, **kwargs):
             Error(
                 "TASK_RUNNER=worker needs a channel layer that queues work for"
                 f" one `runworker` process; {backend} does not.",
-                hint="Use realtime.redis_layer.RedisChannelLayer,"
+                hint="Use realtime_kit.redis_layer.RedisChannelLayer,"
                 " or TASK_RUNNER=in-process.",
                 id="tasks.E002",
             )

@@ -15,11 +15,12 @@ another server process sees them on a Redis layer; state lives in the cache.
 https://channels.readthedocs.io/en/stable/topics/consumers.html#asyncjsonwebsocketconsumer
 """
 
+import json
+
 from channels.exceptions import ChannelFull
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from realtime.consumers import InvalidFrame, RealtimeConsumerMixin
+from realtime_kit.consumers import AsyncJsonWebsocketConsumer
 from tasks import state, updates
 from tasks.ids import is_valid_task_id, new_task_id, task_group_name
 from tasks.owners import owner_of
@@ -27,6 +28,10 @@ from tasks.runner import TooManyTasks, runner
 from tasks.worker import TASK_WORKER_CHANNEL, run_message
 
 ACTIONS = ("start", "watch", "cancel")
+
+
+class InvalidFrame(ValueError):
+    """A client frame the consumer cannot act on; str() tells the client why."""
 
 
 def steps_from(content):
@@ -43,7 +48,7 @@ def task_id_from(content):
     return task_id
 
 
-class TaskConsumer(RealtimeConsumerMixin, AsyncJsonWebsocketConsumer):
+class TaskConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         # The tasks this socket follows, each with the last step it was sent:
         # updates that are stale, or come after a final message, are dropped.
@@ -56,6 +61,26 @@ class TaskConsumer(RealtimeConsumerMixin, AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(
                 task_group_name(task_id), self.channel_name
             )
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        # Channels' receive decodes the JSON and calls receive_json; a bad frame
+        # gets an error reply and the socket lives on.
+        try:
+            if not text_data:
+                raise InvalidFrame("expected a JSON object in a text frame")
+            await super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
+        except InvalidFrame as error:
+            await self.send_json({"type": "error", "error": str(error)})
+
+    @classmethod
+    async def decode_json(cls, text_data):
+        try:
+            content = json.loads(text_data or "")
+        except (ValueError, RecursionError):
+            raise InvalidFrame("the frame is not valid JSON") from None
+        if not isinstance(content, dict):
+            raise InvalidFrame("expected a JSON object")
+        return content
 
     async def receive_json(self, content, **kwargs):
         if self.owner is None:

@@ -14,7 +14,7 @@ import logging
 
 from django.conf import settings
 
-from realtime.layer_outages import OUTAGE_ERRORS
+from realtime_kit.layer_outages import OUTAGE_ERRORS
 from tasks import state, updates
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import path
 
 from config.asgi import application
-from config.websocket import router
+from config.routing import websocket_urlpatterns
 
 ORIGIN = b"http://localhost"
 
@@ -73,8 +73,8 @@ def served_at(url_path, consumer_class):
     than the sample apps', which you may delete.
     """
     route = path(url_path.lstrip("/"), consumer_class.as_asgi())
-    router.routes.append(route)
+    websocket_urlpatterns.append(route)
     try:
         yield url_path
     finally:
-        router.routes.remove(route)
+        websocket_urlpatterns.remove(route)

@@ -2,9 +2,7 @@
 
 import json
 
-from channels.generic.websocket import AsyncWebsocketConsumer
-
-from realtime.consumers import RealtimeConsumerMixin, json_object
+from realtime_kit.consumers import AsyncWebsocketConsumer
 
 
 class Echo(AsyncWebsocketConsumer):
@@ -14,7 +12,7 @@ class Echo(AsyncWebsocketConsumer):
         await self.send(text_data=text_data, bytes_data=bytes_data)
 
 
-class Room(RealtimeConsumerMixin, AsyncWebsocketConsumer):
+class Room(AsyncWebsocketConsumer):
     """Everyone on /ws/test/room/ hears every {"say": ...}: a chat in a few lines."""
 
     group_name = "test.room"
@@ -27,7 +25,7 @@ class Room(RealtimeConsumerMixin, AsyncWebsocketConsumer):
         await self.channel_layer.group_discard(self.group_name, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
-        text = json_object(text_data).get("say")
+        text = json.loads(text_data).get("say")
         await self.channel_layer.group_send(
             self.group_name, {"type": "room.said", "text": text}
         )
@@ -36,7 +34,7 @@ class Room(RealtimeConsumerMixin, AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps({"said": event["text"]}))
 
 
-class WhoAmI(RealtimeConsumerMixin, AsyncWebsocketConsumer):
+class WhoAmI(AsyncWebsocketConsumer):
     """Answers every frame with the name of the user the stack says is connected."""
 
     async def receive(self, text_data=None, bytes_data=None):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # Every socket of a test run comes from 127.0.0.1: one client address, whose
-# caps (realtime/client_limits.py) a burst of sockets, or a 4008 in one test
+# caps (realtime_kit/client_limits.py) a burst of sockets, or a 4008 in one test
 # followed by the next test's handshakes, would meet. Off unless a test sets
-# them, as chat/tests/test_client_limits.py does.
+# them, as the kit's own tests do.
 NO_CLIENT_CAPS = {
     f"WEBSOCKET_CLIENT_{name}": "0"
     for name in ("MAX_SOCKETS", "HANDSHAKE_RATE", "RATE_LIMIT", "COOLDOWN_SECONDS")

@@ -1,7 +1,7 @@
-"""Each folder keeps to its role: realtime/ imports no app, and no app imports another.
+"""Each folder keeps to its role: realtime_kit/ imports no app, and no app imports another.
 
 An app is then deleted as its folder, its INSTALLED_APPS line and its lines in
-config/, and realtime/ serves any app you add.
+config/, and realtime_kit/ serves any app you add.
 """
 
 import ast
@@ -14,11 +14,11 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 def project_apps():
-    """The apps whose code lives in this project, but realtime, which they build on."""
+    """The apps whose code lives in this project, but the kit, which they build on."""
     return sorted(
         config.name
         for config in apps.get_app_configs()
-        if Path(config.path).parent == PROJECT_DIR and config.name != "realtime"
+        if Path(config.path).parent == PROJECT_DIR and config.name != "realtime_kit"
     )
 
 
@@ -36,8 +36,8 @@ def imports_of(package):
                 yield path.relative_to(PROJECT_DIR), module.partition(".")[0]
 
 
-def test_realtime_imports_no_app():
-    found = [(path, module) for path, module in imports_of("realtime")]
+def test_the_kit_imports_no_app():
+    found = [(path, module) for path, module in imports_of("realtime_kit")]
     assert found
     assert [(p, m) for p, m in found if m in project_apps()] == []
 

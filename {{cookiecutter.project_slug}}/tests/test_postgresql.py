@@ -9,13 +9,12 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
-from realtime.consumers import RealtimeConsumerMixin
 from tests.clients import open_websocket, served_at
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class Signup(RealtimeConsumerMixin, AsyncJsonWebsocketConsumer):
+class Signup(AsyncJsonWebsocketConsumer):
     """Creates a user per message through the async ORM and answers the count."""
 
     async def receive_json(self, content, **kwargs):

@@ -36,15 +36,3 @@ async def test_a_flooding_client_is_closed_and_a_bystander_carries_on(daphne_ser
     log = daphne_server.log()
     assert log.count("Websocket closed (4008)") == 1
     assert "Traceback" not in log
-
-
-async def test_an_oversize_message_is_closed_with_4009(daphne_server):
-    limit = settings.WEBSOCKET_MAX_MESSAGE_BYTES
-    async with echo_socket(daphne_server, max_size=None) as socket:
-        await socket.send(b"x" * limit)
-        assert len(await socket.recv()) == limit
-        await socket.send(b"x" * (limit + 1))
-        assert await close_code(socket) == 4009
-    log = daphne_server.log()
-    assert log.count("Websocket closed (4009)") == 1
-    assert "Traceback" not in log

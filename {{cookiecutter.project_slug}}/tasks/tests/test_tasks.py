@@ -235,7 +235,7 @@ async def test_worker_mode_sends_the_job_to_the_worker_channel(settings, browser
     # What the consumer hands over, on a layer that keeps a message for a
     # reader that is not listening yet (the pub/sub layer does not).
     settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": "realtime.memory_layer.MemoryChannelLayer"}
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     }
     settings.TASK_RUNNER = "worker"
     worker = ApplicationCommunicator(
@@ -325,8 +325,8 @@ async def test_invalid_frames_get_an_error_and_the_socket_stays_open(
     ("task_runner", "layer", "error_id"),
     [
         ("celery", "channels_redis.core.RedisChannelLayer", "tasks.E001"),
-        ("worker", "realtime.memory_layer.MemoryChannelLayer", "tasks.E002"),
-        ("worker", "realtime.redis_layer.RedisPubSubChannelLayer", "tasks.E002"),
+        ("worker", "channels.layers.InMemoryChannelLayer", "tasks.E002"),
+        ("worker", "channels_redis.pubsub.RedisPubSubChannelLayer", "tasks.E002"),
     ],
     ids=["unknown-runner", "worker-in-memory", "worker-pubsub"],
 )

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from realtime.tickets import issue_ticket
+from realtime_kit.tickets import issue_ticket
 
 
 class Command(BaseCommand):

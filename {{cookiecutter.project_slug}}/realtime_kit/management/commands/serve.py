@@ -3,12 +3,12 @@
 SERVER_BIND, SERVER_PROCESSES, SERVER_FORWARDED_ALLOW_IPS, SERVER_SHUTDOWN_SECONDS,
 WEBSOCKET_PING_SECONDS, WEBSOCKET_PING_TIMEOUT_SECONDS, WEBSOCKET_SEND_TIMEOUT_SECONDS
 and WEBSOCKET_MAX_MESSAGE_BYTES (see .env.example). The system checks run first:
-several processes on the in-memory layer are refused (realtime.E002).
+several processes on the in-memory layer are refused (realtime_kit.E002).
 """
 
 from django.core.management.base import BaseCommand
 
-from realtime.serving import serve
+from realtime_kit.serving import serve
 
 
 class Command(BaseCommand):

@@ -6,29 +6,25 @@ https://docs.djangoproject.com/en/5.2/topics/checks/
 from django.conf import settings
 from django.core import checks
 
-from realtime.origins import parse_allowed
-from realtime.serving import MAX_MESSAGE_BYTES_CAP, layer_is_in_process
+from realtime_kit.serving import layer_is_in_process
+
+# Daphne, the development server, refuses websocket messages over 1 MiB.
+MAX_MESSAGE_BYTES_CAP = 1024 * 1024
 
 
-@checks.register()
+@checks.register(checks.Tags.security)
 def check_websocket_origins(app_configs, **kwargs):
-    problems = []
-    for pattern in settings.WEBSOCKET_ALLOWED_ORIGINS:
-        try:
-            parse_allowed(pattern)
-        except ValueError as error:
-            problems.append(checks.Error(str(error), id="realtime.E001"))
-    if "*" in settings.ALLOWED_HOSTS and not settings.WEBSOCKET_ALLOWED_ORIGINS:
-        problems.append(
-            checks.Warning(
-                "DJANGO_ALLOWED_HOSTS=* allows every host, but no websocket origin:"
-                " every websocket handshake is refused.",
-                hint="List the origins of your pages in WEBSOCKET_ALLOWED_ORIGINS,"
-                " e.g. https://example.com.",
-                id="realtime.W001",
-            )
+    if "*" not in settings.ALLOWED_HOSTS:
+        return []
+    return [
+        checks.Error(
+            "ALLOWED_HOSTS contains '*': AllowedHostsOriginValidator would then let"
+            " every website open websockets here with its visitors' cookies.",
+            hint="List this site's hosts in DJANGO_ALLOWED_HOSTS,"
+            " e.g. example.com,www.example.com.",
+            id="realtime_kit.E001",
         )
-    return problems
+    ]
 
 
 @checks.register()
@@ -42,7 +38,7 @@ def check_server(app_configs, **kwargs):
                 " notification would reach only the sockets of one process.",
                 hint="Set SERVER_PROCESSES=1, or use a Redis channel layer"
                 " (config/channel_layer.py).",
-                id="realtime.E002",
+                id="realtime_kit.E002",
             )
         )
     if not 0 < settings.WEBSOCKET_MAX_MESSAGE_BYTES <= MAX_MESSAGE_BYTES_CAP:
@@ -50,7 +46,7 @@ def check_server(app_configs, **kwargs):
             checks.Error(
                 f"WEBSOCKET_MAX_MESSAGE_BYTES={settings.WEBSOCKET_MAX_MESSAGE_BYTES}"
                 f" must be from 1 to {MAX_MESSAGE_BYTES_CAP} (1 MiB).",
-                id="realtime.E003",
+                id="realtime_kit.E003",
             )
         )
     if settings.WEBSOCKET_PING_TIMEOUT_SECONDS > settings.WEBSOCKET_PING_SECONDS:
@@ -58,7 +54,7 @@ def check_server(app_configs, **kwargs):
             checks.Warning(
                 "WEBSOCKET_PING_TIMEOUT_SECONDS is longer than WEBSOCKET_PING_SECONDS:"
                 " a dead client is noticed only after several pings.",
-                id="realtime.W002",
+                id="realtime_kit.W002",
             )
         )
     return problems

@@ -14,8 +14,8 @@ https://channels.readthedocs.io/en/stable/topics/channel_layers.html
 
 import logging
 
-from realtime.close_codes import INTERNAL_ERROR
-from realtime.interception import WebsocketInterceptionMiddleware, client_address
+from realtime_kit.close_codes import INTERNAL_ERROR
+from realtime_kit.interception import WebsocketInterceptionMiddleware, client_address
 
 logger = logging.getLogger(__name__)
 

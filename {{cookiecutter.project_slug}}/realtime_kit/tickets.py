@@ -2,15 +2,10 @@
 
 A logged-in user gets a ticket (POST /accounts/ws-ticket/, or `manage.py
 ws_ticket <username>`); the client offers the subprotocols ["ticket",
-"<ticket>"]; the server selects "ticket", and scope["user"] is the ticket's
-user: no cookie is consulted, and no Origin header is needed. A ticket is
-Django's TimestampSigner over {"user": <pk>, "nonce": <random>}, with "." as
-separator so that it is a valid subprotocol token, good for
-WEBSOCKET_TICKET_SECONDS (60 by default) and for one handshake: redeeming it
-records its nonce in the cache, which every process shares on Redis.
-Tickets never travel in a URL, so they never reach an access log, and no log
-line here contains one.
-
+"<ticket>"]; the server selects "ticket" and scope["user"] is the ticket's user.
+Good for WEBSOCKET_TICKET_SECONDS and one handshake, tied to the session that
+asked for it (its logout refuses the ticket and closes the socket). Tickets
+never travel in a URL. Details: docs/decisions.md#websocket-tickets.
 https://docs.djangoproject.com/en/5.2/topics/signing/
 """
 
@@ -18,13 +13,13 @@ import logging
 import secrets
 
 from asgiref.sync import sync_to_async
-from channels.auth import AuthMiddlewareStack
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.cache import cache
 
-from realtime.interception import client_address
+from realtime_kit.interception import client_address
+from realtime_kit.sessions import session_group
 
 logger = logging.getLogger(__name__)
 
@@ -36,14 +31,28 @@ class TicketRefused(Exception):
     """Why a ticket does not open a socket: "expired", "forged", "used", ..."""
 
 
-def issue_ticket(user):
-    """A fresh ticket for `user`, and the seconds it stays valid."""
-    payload = {"user": user.pk, "nonce": secrets.token_urlsafe(12)}
+def issue_ticket(user, session_key=None):
+    """A fresh ticket for `user` (of the session `session_key`), and its lifetime."""
+    group = session_group(session_key) if session_key else ""
+    payload = {"user": user.pk, "nonce": secrets.token_urlsafe(12), "session": group}
     return _SIGNER.sign_object(payload), settings.WEBSOCKET_TICKET_SECONDS
 
 
+def session_ended_key(group):
+    return f"realtime_kit.session-ended.{group}"
+
+
+def refuse_tickets_of(session_key):
+    """After a logout: the session's unused tickets open nothing (from sync code)."""
+    cache.set(
+        session_ended_key(session_group(session_key)),
+        True,
+        settings.WEBSOCKET_TICKET_SECONDS + 5,
+    )
+
+
 async def redeem_ticket(ticket):
-    """The active user `ticket` was issued to; TicketRefused otherwise."""
+    """(the active user `ticket` was issued to, its session's group); or TicketRefused."""
     try:
         payload = _SIGNER.unsign_object(
             ticket, max_age=settings.WEBSOCKET_TICKET_SECONDS
@@ -52,13 +61,16 @@ async def redeem_ticket(ticket):
         raise TicketRefused("expired") from None
     except (signing.BadSignature, ValueError):
         raise TicketRefused("forged") from None
-    used_key = f"realtime.ticket-used.{payload['nonce']}"
+    group = payload.get("session", "")
+    if group and await cache.aget(session_ended_key(group)):
+        raise TicketRefused("of a session that logged out")
+    used_key = f"realtime_kit.ticket-used.{payload['nonce']}"
     if not await cache.aadd(used_key, True, settings.WEBSOCKET_TICKET_SECONDS + 5):
         raise TicketRefused("used already")
     user = await sync_to_async(active_user)(payload["user"])
     if user is None:
         raise TicketRefused("for no active user")
-    return user
+    return user, group
 
 
 def active_user(pk):
@@ -73,24 +85,22 @@ def offered_ticket(scope):
     return None
 
 
-class TicketAuthMiddleware:
-    """scope["user"] from an offered ticket, else from the session cookie.
+class TicketMiddleware:
+    """Inside AuthMiddlewareStack: scope["user"] from an offered ticket.
 
-    Without a ticket this is Channels' AuthMiddlewareStack (cookies, session,
-    user). With one, a bad ticket is refused at the handshake with one WARNING
-    line; a good one sets the user and selects the "ticket" subprotocol.
+    A bad ticket is refused at the handshake with one WARNING line; a good one
+    sets the user and selects the "ticket" subprotocol.
     """
 
     def __init__(self, inner):
         self.inner = inner
-        self.session_auth = AuthMiddlewareStack(inner)
 
     async def __call__(self, scope, receive, send):
         ticket = offered_ticket(scope) if scope["type"] == "websocket" else None
         if ticket is None:
-            return await self.session_auth(scope, receive, send)
+            return await self.inner(scope, receive, send)
         try:
-            user = await redeem_ticket(ticket)
+            user, group = await redeem_ticket(ticket)
         except TicketRefused as refusal:
             logger.warning(
                 "Websocket refused: a ticket %s on %r from %s",
@@ -107,5 +117,10 @@ class TicketAuthMiddleware:
                 message = {**message, "subprotocol": SUBPROTOCOL}
             await send(message)
 
-        scope = {**scope, "user": user, "auth": "ticket"}
+        scope = {
+            **scope,
+            "user": user,
+            "auth": "ticket",
+            "realtime_kit.session_group": group,
+        }
         return await self.inner(scope, receive, send_selecting_ticket)

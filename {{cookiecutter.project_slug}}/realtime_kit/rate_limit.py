@@ -1,20 +1,17 @@
-"""Close websockets that send faster than a rate: a token bucket per connection.
+"""Close a websocket that sends faster than a rate: a token bucket per connection.
 
-Each connection may send `burst` messages at once, refilled at `rate` messages
-per second. A message over the limit closes the socket with 4008 (policy
-violation; see close_codes.py) and logs one WARNING line with the path and
-client address; the application sees a disconnect instead of the message.
-Only websocket.receive messages count. Settings: WEBSOCKET_RATE_LIMIT and
-WEBSOCKET_RATE_BURST (a rate of 0 turns the limit off).
-
+WEBSOCKET_RATE_LIMIT messages/s, WEBSOCKET_RATE_BURST at once (0: no limit);
+over it the socket closes with 4008 and one WARNING line.
 https://www.rfc-editor.org/rfc/rfc6455#section-7.4.1
 """
 
 import logging
 from time import monotonic
 
-from realtime.close_codes import POLICY_VIOLATION
-from realtime.interception import WebsocketInterceptionMiddleware, client_address
+from django.conf import settings
+
+from realtime_kit.close_codes import POLICY_VIOLATION
+from realtime_kit.interception import WebsocketInterceptionMiddleware, client_address
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +44,10 @@ class TokenBucket:
 class RateLimitMiddleware(WebsocketInterceptionMiddleware):
     """Wraps `inner`; closes with 4008 a client over `rate`/s (`burst` at once)."""
 
-    def __init__(self, inner, rate, burst):
+    def __init__(self, inner, rate=None, burst=None):
         super().__init__(inner)
+        if rate is None:
+            rate, burst = settings.WEBSOCKET_RATE_LIMIT, settings.WEBSOCKET_RATE_BURST
         if rate < 0 or burst < 1:
             raise ValueError("the rate must not be negative and the burst at least 1")
         self.rate = rate

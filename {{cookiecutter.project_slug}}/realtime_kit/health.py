@@ -1,15 +1,7 @@
-"""Health endpoints for load balancers and orchestrators: /healthz and /readyz.
+"""/healthz (the process serves) and /readyz (the layer, cache and database answer).
 
-/healthz answers 200 while the process serves requests, touching nothing else:
-a failing one means "restart this process". /readyz round-trips a message
-through the channel layer on a fresh channel and touches the cache and the
-database: 200 {"status": "ready"} when all answer, else 503 naming what failed,
-e.g. {"status": "unavailable", "failed": ["channel_layer", "cache"]}, with one
-WARNING line per failure. A failing /readyz means "send no traffic here".
-
-They answer before Django's middleware, so a probe needs no allowed Host
-header and is not redirected to https.
-
+They answer before Django's middleware: no allowed Host needed, no redirect.
+/readyz is 503 naming what failed, with one WARNING line per failure.
 https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/
 """
 
@@ -29,17 +21,16 @@ logger = logging.getLogger(__name__)
 
 # Seconds each dependency has to answer before it counts as failed.
 CHECK_SECONDS = 3
-PUBSUB_LAYERS = (
-    "channels_redis.pubsub.RedisPubSubChannelLayer",
-    "realtime.redis_layer.RedisPubSubChannelLayer",
-)
+PUBSUB_LAYERS = ("channels_redis.pubsub.RedisPubSubChannelLayer",)
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
 
 
 async def check_channel_layer():
     layer = get_channel_layer()
-    name = await layer.new_channel("readyz.")
+    # The default prefix: channels-redis multiplexes a process's channels of one
+    # prefix through one reader, and other prefixes wait behind its receive lock.
+    name = await layer.new_channel()
     token = uuid.uuid4().hex
     await layer.send(name, {"type": "readyz", "token": token})
     message = await layer.receive(name)

@@ -1,19 +1,16 @@
-"""Refuse websocket handshakes for paths no route matches, quietly.
+"""Refuse websocket handshakes for paths no route matches: one WARNING line, no 500.
 
-Channels' outermost URLRouter raises ValueError for an unknown path, which
-daphne answers with HTTP 500 and logs as an ERROR with a traceback: scanners
-probing random paths flood logs and error trackers with them. This middleware
-asks the router first. An unknown path is refused at the handshake: HTTP 404
-where the server offers the websocket denial response extension (uvicorn,
-hypercorn), else a close before accept, which daphne answers with HTTP 403.
-One WARNING line names the path. Errors other than "no route" are untouched.
-
+Wraps the outermost URLRouter, whose ValueError for an unknown path daphne
+answers with a 500 and a traceback. Refused with 404 where the server offers
+the websocket denial response (uvicorn), else 403 (daphne). Other errors pass.
 https://channels.readthedocs.io/en/stable/topics/routing.html
 """
 
 import logging
 
 from channels.routing import URLRouter
+
+from realtime_kit.interception import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -47,16 +44,21 @@ def scope_matches(router, scope):
 
 
 class RouteNotFoundMiddleware:
-    """Wraps `inner`; refuses websocket handshakes that `router` has no route for."""
+    """Wraps a URLRouter; refuses websocket handshakes it has no route for."""
 
-    def __init__(self, inner, router):
-        self.inner = inner
-        self.router = router
+    def __init__(self, router):
+        if not isinstance(router, URLRouter):
+            raise TypeError("RouteNotFoundMiddleware wraps a URLRouter")
+        self.inner = self.router = router
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "websocket" or scope_matches(self.router, scope):
             return await self.inner(scope, receive, send)
-        logger.warning("Websocket refused: no route for path %r", scope["path"][:200])
+        logger.warning(
+            "Websocket refused: no route for path %r from %s",
+            scope["path"][:200],
+            client_address(scope),
+        )
         await receive()  # websocket.connect
         extensions = scope.get("extensions") or {}
         if DENIAL_RESPONSE_EXTENSION in extensions:

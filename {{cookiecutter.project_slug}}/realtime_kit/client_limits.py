@@ -1,41 +1,38 @@
-"""Caps per client address, summed over all of its websockets: the outermost check.
+"""Caps per client address, summed over all of its websockets: the outermost layer.
 
-A client is scope["client"][0]. Behind a proxy that is the proxy unless the
-server takes the client's address from X-Forwarded-For: `manage.py serve`
-(uvicorn) does for the proxies in SERVER_FORWARDED_ALLOW_IPS; daphne and
-`manage.py runserver` do not, so there every client of one proxy shares caps.
-A scope without "client" (Channels' WebsocketCommunicator) is not capped.
-
-- WEBSOCKET_CLIENT_MAX_SOCKETS: sockets open (or opening) at once;
-- WEBSOCKET_CLIENT_HANDSHAKE_RATE / _BURST: handshakes per second (token bucket);
-- WEBSOCKET_CLIENT_RATE_LIMIT / _BURST: messages per second over all its
-  sockets; the socket whose message goes over is closed with 4008;
-- WEBSOCKET_CLIENT_COOLDOWN_SECONDS: once one of its sockets was closed with
-  4008 or 4009 (or 1009 by uvicorn), its handshakes are refused this long.
-
-A handshake over a cap is refused (a close before accept: HTTP 403) with one
-WARNING line. 0 turns a cap off. The state is per process, in
-memory: no Redis round trip, so the caps hold while Redis is down, and N
-processes allow N times as much (deploy/nginx.conf caps across them). An
-address with no socket, full buckets and no cooldown is forgotten.
-
+Sockets at once, handshakes and messages per second, and a cooldown after a
+4008 or 1009 close (WEBSOCKET_CLIENT_*); per process, in memory, so they hold
+while Redis is down. Details: docs/decisions.md#caps-per-client-address.
 https://asgi.readthedocs.io/en/latest/specs/www.html#websocket
 """
 
 import logging
 from time import monotonic
 
-from realtime.close_codes import MESSAGE_TOO_BIG, POLICY_VIOLATION
-from realtime.interception import WebsocketInterceptionMiddleware
-from realtime.rate_limit import TokenBucket
+from django.conf import settings
+
+from realtime_kit.close_codes import MESSAGE_TOO_BIG, POLICY_VIOLATION
+from realtime_kit.interception import WebsocketInterceptionMiddleware
+from realtime_kit.rate_limit import TokenBucket
 
 logger = logging.getLogger(__name__)
 
-# Close codes that start a client's cooldown: the rate limits, the size limit
-# (ours, and uvicorn's own 1009 for a message over its ws_max_size).
-COOLING_CODES = frozenset({POLICY_VIOLATION, MESSAGE_TOO_BIG, 1009})
+# Close codes that start a client's cooldown: a rate limit, and the server's
+# own 1009 for a message over WEBSOCKET_MAX_MESSAGE_BYTES.
+COOLING_CODES = frozenset({POLICY_VIOLATION, MESSAGE_TOO_BIG})
 # Idle addresses are looked for at most this often.
 SWEEP_SECONDS = 1.0
+
+
+def settings_caps():
+    return {
+        "max_sockets": settings.WEBSOCKET_CLIENT_MAX_SOCKETS,
+        "handshake_rate": settings.WEBSOCKET_CLIENT_HANDSHAKE_RATE,
+        "handshake_burst": settings.WEBSOCKET_CLIENT_HANDSHAKE_BURST,
+        "rate": settings.WEBSOCKET_CLIENT_RATE_LIMIT,
+        "burst": settings.WEBSOCKET_CLIENT_RATE_BURST,
+        "cooldown_seconds": settings.WEBSOCKET_CLIENT_COOLDOWN_SECONDS,
+    }
 
 
 class Client:
@@ -61,18 +58,12 @@ class Client:
 class ClientLimitMiddleware(WebsocketInterceptionMiddleware):
     """Wraps `inner`; refuses or closes the sockets of a client over its caps."""
 
-    def __init__(
-        self,
-        inner,
-        *,
-        max_sockets,
-        handshake_rate,
-        handshake_burst,
-        rate,
-        burst,
-        cooldown_seconds,
-    ):
+    def __init__(self, inner, **caps):
         super().__init__(inner)
+        caps = {**settings_caps(), **caps}
+        max_sockets, rate, burst = caps["max_sockets"], caps["rate"], caps["burst"]
+        handshake_rate, handshake_burst = caps["handshake_rate"], caps["handshake_burst"]
+        cooldown_seconds = caps["cooldown_seconds"]
         if min(max_sockets, handshake_rate, rate, cooldown_seconds) < 0:
             raise ValueError("client caps must not be negative (0 turns one off)")
         if (handshake_rate and handshake_burst < 1) or (rate and burst < 1):
@@ -120,7 +111,7 @@ class ClientLimitMiddleware(WebsocketInterceptionMiddleware):
             await send({"type": "websocket.close"})
             return None
         client.sockets += 1
-        scope["realtime.client"] = client
+        scope["realtime_kit.client"] = client
         try:
             return await super().__call__(scope, receive, send)
         finally:
@@ -132,7 +123,7 @@ class ClientLimitMiddleware(WebsocketInterceptionMiddleware):
         """Why `client` may not open a socket now, or None."""
         if now < client.cooling_until:
             left = client.cooling_until - now
-            return f"cooling down after a 4008/4009 close, {left:.1f} s left"
+            return f"cooling down after a 4008/1009 close, {left:.1f} s left"
         if self.max_sockets and client.sockets >= self.max_sockets:
             return f"over {self.max_sockets} sockets"
         if client.handshakes is not None and not client.handshakes.take():
@@ -154,7 +145,7 @@ class ClientLimitMiddleware(WebsocketInterceptionMiddleware):
             client.cooling_until = monotonic() + self.cooldown_seconds
 
     async def on_receive(self, connection, message):
-        client = connection.scope["realtime.client"]
+        client = connection.scope["realtime_kit.client"]
         kind = message["type"]
         if kind == "websocket.receive":
             if client.messages is None or client.messages.take():
@@ -172,6 +163,14 @@ class ClientLimitMiddleware(WebsocketInterceptionMiddleware):
             self.cool(client)
             return await connection.close(POLICY_VIOLATION)
         if kind == "websocket.disconnect" and message.get("code") in COOLING_CODES:
+            if message.get("code") == MESSAGE_TOO_BIG:
+                logger.warning(
+                    "Websocket closed (%s): client %s sent a message over"
+                    " WEBSOCKET_MAX_MESSAGE_BYTES, on %r",
+                    MESSAGE_TOO_BIG,
+                    connection.scope["client"][0],
+                    connection.scope["path"][:200],
+                )
             self.cool(client)
         return message
 
@@ -179,5 +178,5 @@ class ClientLimitMiddleware(WebsocketInterceptionMiddleware):
         if message["type"] == "websocket.close" and (
             message.get("code") in COOLING_CODES
         ):
-            self.cool(connection.scope["realtime.client"])
+            self.cool(connection.scope["realtime_kit.client"])
         return message
