@@ -21,6 +21,7 @@ def signup(request):
 @require_POST
 @login_required
 def ws_ticket(request):
-    """A ticket for one websocket handshake (realtime_kit/tickets.py); CSRF-protected."""
-    ticket, seconds = issue_ticket(request.user, request.session.session_key)
+    """A ticket for one websocket handshake (realtime_kit/tickets.py); needs CSRF."""
+    session_key = request.session.session_key
+    ticket, seconds = issue_ticket(request.user, session_key)
     return JsonResponse({"ticket": ticket, "expires_in": seconds})

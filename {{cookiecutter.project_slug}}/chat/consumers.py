@@ -43,7 +43,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             message = chat_message_from(text_data)
         except ValueError as error:
-            await self.send(text_data=json.dumps({"type": "error", "error": str(error)}))
+            reply = {"type": "error", "error": str(error)}
+            await self.send(text_data=json.dumps(reply))
             return
         # Encoded once here, not once per member in chat_message.
         text = json.dumps(

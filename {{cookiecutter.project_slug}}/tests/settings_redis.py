@@ -21,8 +21,8 @@ os.environ["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
 from config.settings import *  # noqa: E402, F403
 
 TASK_STEP_SECONDS = 0.01
-# Whatever the environment says: the hosts of the tests' own clients and servers.
-ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
+# Whatever the environment says, the hosts of the tests' own clients and servers.
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "localhost", "127.0.0.1"]  # noqa: F405
 
 # A live server's own database (tests/live_server.py), migrated before it starts.
 if os.environ.get("LIVE_SERVER_DATABASE"):

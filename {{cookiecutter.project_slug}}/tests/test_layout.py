@@ -1,4 +1,4 @@
-"""Each folder keeps to its role: realtime_kit/ imports no app, and no app imports another.
+"""Each folder keeps to its role: the kit imports no app, no app imports another.
 
 An app is then deleted as its folder, its INSTALLED_APPS line and its lines in
 config/, and realtime_kit/ serves any app you add.

@@ -1,4 +1,4 @@
-"""Websocket tickets: one user, one handshake, a short while; no cookie or Origin."""
+"""Websocket tickets: one user, one handshake, a short while, no cookie needed."""
 
 import logging
 
@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
-from realtime.tickets import TicketRefused, issue_ticket, redeem_ticket
-from tests.clients import communicator, logged_in_browser
+from realtime_kit.tickets import TicketRefused, issue_ticket, redeem_ticket
+from tests.clients import ORIGIN, communicator, logged_in_browser
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,7 +24,7 @@ def _whoami(whoami_path):
     """Every handshake here goes to /ws/test/whoami/ (tests/consumers.py)."""
 
 
-async def handshake(ticket, origin=None, cookie=None):
+async def handshake(ticket, origin=ORIGIN, cookie=None):
     """Connect with `ticket`; (connected, subprotocol, client)."""
     client = communicator(
         "/ws/test/whoami/",
@@ -41,7 +41,7 @@ async def who_am_i(client):
     return await client.receive_from()
 
 
-async def test_a_ticket_opens_a_socket_as_its_user_without_origin_or_cookie(ada):
+async def test_a_ticket_opens_a_socket_as_its_user_without_a_cookie(ada):
     ticket, _ = issue_ticket(ada)
     connected, subprotocol, client = await handshake(ticket)
     assert connected
@@ -91,7 +91,7 @@ async def test_a_bad_ticket_is_refused_with_one_warning_that_hides_it(
 async def test_redeeming_tells_why(ada, settings):
     ticket, seconds = issue_ticket(ada)
     assert seconds == settings.WEBSOCKET_TICKET_SECONDS == 60
-    assert await redeem_ticket(ticket) == ada
+    assert await redeem_ticket(ticket) == (ada, "")
     with pytest.raises(TicketRefused, match="used already"):
         await redeem_ticket(ticket)
     with pytest.raises(TicketRefused, match="forged"):
@@ -111,6 +111,31 @@ def test_a_logged_in_user_gets_a_ticket_by_post_with_csrf(django_user_model):
     assert body["expires_in"] == 60
     assert body["ticket"].count(".") == 2
     assert browser.get("/accounts/ws-ticket/").status_code == 405
+
+
+async def test_a_ticket_still_needs_an_allowed_origin(ada):
+    ticket, _ = issue_ticket(ada)
+    connected, _, _ = await handshake(ticket, origin=None)
+    assert not connected
+    connected, _, _ = await handshake(ticket, origin=b"http://evil.example")
+    assert not connected
+
+
+def ticket_for(browser):
+    browser.get("/")  # sets the CSRF cookie
+    token = browser.cookies["csrftoken"].value
+    response = browser.post("/accounts/ws-ticket/", headers={"X-CSRFToken": token})
+    return response.json()["ticket"], token
+
+
+async def test_a_ticket_of_a_session_that_logged_out_opens_nothing(ada):
+    browser = Client(enforce_csrf_checks=True)
+    await sync_to_async(browser.force_login)(ada)
+    ticket, token = await sync_to_async(ticket_for)(browser)
+    logout = sync_to_async(browser.post)
+    await logout("/accounts/logout/", headers={"X-CSRFToken": token})
+    connected, _, _ = await handshake(ticket)
+    assert not connected
 
 
 def test_an_anonymous_visitor_gets_no_ticket(client):

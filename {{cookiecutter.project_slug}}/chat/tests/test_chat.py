@@ -70,15 +70,12 @@ async def test_room_names_outside_the_group_name_rules_have_no_route(room):
 @pytest.mark.parametrize(
     ("frame", "error"),
     [
-        ({"text_data": "not json"}, "the frame is not valid JSON"),
-        ({"text_data": "[1, 2]"}, "expected a JSON object"),
+        ({"text_data": "not json"}, 'expected {"message": "<text>"}'),
+        ({"text_data": "[1, 2]"}, 'expected {"message": "<text>"}'),
         ({"text_data": "{}"}, 'expected {"message": "<text>"}'),
         ({"text_data": '{"message": 42}'}, 'expected {"message": "<text>"}'),
-        ({"bytes_data": b"\x00"}, "expected a JSON object in a text frame"),
-        (
-            {"text_data": "[" * 10_000 + "]" * 10_000},
-            "the frame is not valid JSON",
-        ),
+        ({"bytes_data": b"\x00"}, 'expected {"message": "<text>"}'),
+        ({"text_data": "[" * 10_000 + "]" * 10_000}, 'expected {"message": "<text>"}'),
         (
             {"text_data": json.dumps({"message": "x" * 2001})},
             "message longer than 2000 characters",
