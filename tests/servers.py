@@ -261,7 +261,6 @@ class Uvicorn(Daphne):
             # What the .env of a bake turns on for development; production is off,
             # and pages are served over plain http on the tests' ports.
             "DJANGO_DEBUG": "false",
-            "WEBSOCKET_ALLOWED_ORIGINS": "http://127.0.0.1:*",
             **(env or {}),
         }
         Process.__init__(self, command, directory, log_path, environment)

@@ -154,14 +154,20 @@ def test_the_tools_that_test_bakes_satisfy_the_projects_requirements(project):
 
 
 LAYER_BACKENDS = {
-    "in-memory": "realtime.memory_layer.MemoryChannelLayer",
-    "redis": "realtime.redis_layer.RedisChannelLayer",
-    "redis-pubsub": "realtime.redis_layer.RedisPubSubChannelLayer",
+    "in-memory": "realtime_kit.memory_layer.MemoryChannelLayer",
+    "redis": "realtime_kit.redis_layer.RedisChannelLayer",
+    "redis-pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
 }
 REDIS_TEST_FILES = {
     "in-memory": set(),
-    "redis": {"redis_server.py", "test_redis_layer.py"},
-    "redis-pubsub": {"redis_server.py", "test_redis_pubsub_layer.py"},
+    "redis": {"redis_server.py"},
+    "redis-pubsub": {"redis_server.py"},
+}
+# Each bake holds only its own layer's kit module.
+LAYER_KIT_FILES = {
+    "in-memory": {"memory_layer.py"},
+    "redis": {"redis_layer.py"},
+    "redis-pubsub": set(),
 }
 
 
@@ -177,8 +183,8 @@ def test_the_layer_matches_the_answer(baked, name):
     ) == ["channel_layer.py"]
     tests = {path.name for path in (project / "tests").glob("*redis*")}
     assert tests == REDIS_TEST_FILES[name]
-    pressure = project / "chat" / "tests" / "test_redis_pressure.py"
-    assert pressure.exists() == (name != "in-memory")
+    kit = {path.name for path in (project / "realtime_kit").glob("*_layer.py")}
+    assert kit == LAYER_KIT_FILES[name]
     uses_redis = name != "in-memory"
     assert ("channels-redis" in (project / "pyproject.toml").read_text()) == uses_redis
     assert ("REDIS_URL=" in (project / ".env.example").read_text()) == uses_redis

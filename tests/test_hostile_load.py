@@ -9,13 +9,11 @@ would behind nginx.
 Each test prints the figures it measured (`pytest -s` shows them) and checks
 one rule:
 - a burst of handshakes never exhausts the Redis connection pool;
-- sockets that close, or a process that dies, leave no member in a group;
+- sockets that close leave no member in a group;
 - one client address gets a bounded number of sockets and handshakes, and a
   client closed for flooding is refused for a cooling period;
 - a bystander's chat round trip stays under 0.5 s at the 99th percentile while
   one client floods;
-- members that never read are closed (4013) and cannot grow the server without
-  bound, while a member that reads gets every message;
 - nothing a client sends and no Redis outage logs a traceback.
 """
 
@@ -24,7 +22,6 @@ import contextlib
 import json
 import multiprocessing
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -47,7 +44,6 @@ PROTECTIONS_OFF = {
     "WEBSOCKET_CLIENT_HANDSHAKE_RATE": "0",
     "WEBSOCKET_CLIENT_RATE_LIMIT": "0",
 }
-GROUP_EXPIRY = 4  # seconds, CHANNEL_LAYER_GROUP_EXPIRY of these servers
 COOLDOWN = 2  # seconds, WEBSOCKET_CLIENT_COOLDOWN_SECONDS of these servers
 
 
@@ -119,7 +115,6 @@ def serve(baked, redis_server, tmp_path):
     def start(layer="redis", **env):
         environment = {
             "REDIS_URL": redis_server.url,
-            "CHANNEL_LAYER_GROUP_EXPIRY": str(GROUP_EXPIRY),
             "WEBSOCKET_CLIENT_COOLDOWN_SECONDS": str(COOLDOWN),
             **env,
         }
@@ -236,43 +231,6 @@ def test_500_sockets_closed_together_leave_no_member(serve, redis_server):
     assert members_open == 500
     assert left == 0
     assert_quiet(server)
-
-
-def test_a_killed_process_leaves_no_member_behind(serve, redis_server):
-    survivor = serve()
-    doomed = serve()
-
-    async def scenario():
-        async with open_socket(survivor, "/ws/chat/lobby/", "192.0.2.1") as member:
-            victims, failed = await handshakes(doomed, "/ws/chat/lobby/", range(20))
-            assert not failed
-            assert group_members(redis_server.url, "chat.lobby") == 21
-            os.kill(doomed.pid, signal.SIGKILL)
-            doomed.process.wait()
-            killed = time.monotonic()
-            # Keep talking in the room: the member on the survivor must stay
-            # (its membership is refreshed) while the dead ones expire.
-            left = 21
-            while left > 1 and time.monotonic() - killed < 3 * GROUP_EXPIRY:
-                await chat_round_trip(member, f"tick {time.monotonic()}")
-                await asyncio.sleep(0.5)
-                left = group_members(redis_server.url, "chat.lobby")
-            gone_after = time.monotonic() - killed
-            for victim in victims:
-                victim.transport.abort()
-            after = await chat_round_trip(member, "still here")
-            return left, gone_after, after
-
-    left, gone_after, after = asyncio.run(scenario())
-    figures(
-        "20 members of a process killed with SIGKILL",
-        members_left=left - 1,
-        seconds_until_gone=round(gone_after, 1),
-        group_expiry_s=GROUP_EXPIRY,
-        survivor_round_trip_s=round(after, 3),
-    )
-    assert left == 1, f"{left - 1} dead members still in the group"
-    assert_quiet(survivor)
 
 
 def test_one_client_gets_a_bounded_number_of_sockets(serve):
@@ -495,72 +453,6 @@ def never_reading_member(server, path, client):
 
 
 @pytest.mark.parametrize("layer", ["in-memory", "redis"])
-def test_members_that_never_read_are_bounded(serve, layer):
-    server = serve(layer, WEBSOCKET_SEND_TIMEOUT_SECONDS="3", **PROTECTIONS_OFF)
-    path = "/ws/chat/slow/"
-    slow = [never_reading_member(server, path, address(n)) for n in range(10)]
-    rss_before = rss_kib(server.pid)
-    # 5,000 messages of 2,000 characters from two senders at 125/s each: 3,250
-    # deliveries/s to 13 members, which one uvicorn process keeps up with here.
-    senders, per_sender = 2, 2500
-    peak = rss_before
-
-    async def load():
-        nonlocal peak
-        async with open_socket(server, path, "192.0.2.9", max_size=None) as reader:
-            received = {n: [] for n in range(senders)}
-
-            async def read():
-                while sum(map(len, received.values())) < senders * per_sender:
-                    try:
-                        reply = json.loads(await asyncio.wait_for(reader.recv(), 10))
-                    except TimeoutError:
-                        return  # nothing more is coming
-                    number, _, index = reply["message"][:12].partition(":")
-                    received[int(number)].append(int(index.partition(" ")[0]))
-
-            async def send(number):
-                async with open_socket(server, path, address(1000 + number)) as s:
-                    # A sender is a member too, reading what the room says.
-                    draining = asyncio.ensure_future(drain(s))
-                    for index in range(per_sender):
-                        message = {"message": f"{number}:{index} ".ljust(2000, "z")}
-                        await s.send(json.dumps(message))
-                        await asyncio.sleep(0.008)
-                    draining.cancel()
-
-            reading = asyncio.ensure_future(read())
-            await asyncio.gather(*(send(n) for n in range(senders)))
-            while not reading.done():
-                peak = max(peak, rss_kib(server.pid))
-                await asyncio.sleep(0.1)
-            await reading
-            return received
-
-    started = time.monotonic()
-    received = asyncio.run(load())
-    peak = max(peak, rss_kib(server.pid))
-    elapsed = time.monotonic() - started
-    for raw in slow:
-        raw.close()
-    too_slow = [line for line in log_lines(server, "WARNING") if "4013" in line]
-    figures(
-        f"10 members never reading, 5,000 messages of 2,000 characters ({layer})",
-        rss_before_mib=round(rss_before / 1024, 1),
-        rss_peak_mib=round(peak / 1024, 1),
-        growth_mib=round((peak - rss_before) / 1024, 1),
-        seconds=round(elapsed, 1),
-        closed_too_slow=len(too_slow),
-    )
-    assert len(too_slow) == 10, "every member that never reads is closed with 4013"
-    for number, indexes in received.items():
-        assert indexes == list(range(per_sender)), (
-            f"sender {number}: {len(indexes)} of {per_sender} messages arrived"
-        )
-    assert (peak - rss_before) / 1024 < 64, "the server grew by more than 64 MiB"
-    assert_quiet(server)
-
-
 def http_status(url, headers):
     request = urllib.request.Request(url, headers=headers)
     try:

@@ -123,7 +123,6 @@ def test_the_image_builds_and_serves_as_a_user_without_privileges(
             "--network=host",
             "--env=DJANGO_SECRET_KEY=" + "k" * 50,
             "--env=DJANGO_ALLOWED_HOSTS=127.0.0.1",
-            f"--env=WEBSOCKET_ALLOWED_ORIGINS=http://127.0.0.1:{port}",
             f"--env=SERVER_BIND=127.0.0.1:{port}",
             f"--env=REDIS_URL={redis.url}",
             tag,

@@ -5,7 +5,7 @@ timeout substituted.
 Chat crosses processes through nginx; a job whose steps are longer than nginx's
 read timeout reports to the end (the app's pings keep the socket alive); Django
 sees the client's address and scheme from the forwarded headers; and stopping
-one process (SIGTERM) closes its sockets with 1001, clients reconnect through
+one process (SIGTERM) closes its sockets with 1012, clients reconnect through
 nginx to the other, and nothing sent afterwards is lost.
 """
 
@@ -256,7 +256,7 @@ def test_a_rolling_restart_loses_no_message_after_the_reconnect(deployment):
             with pytest.raises(ConnectionClosed):
                 while True:
                     await asyncio.wait_for(first.recv(), 5)
-            assert first.close_code == 1001
+            assert first.close_code == 1012  # uvicorn: service restart
             first = await reconnect("/ws/chat/roll/")
             reconnected_in = time.monotonic() - stopping_at
             sent = [f"after the restart {n}" for n in range(20)]

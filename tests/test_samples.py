@@ -61,7 +61,7 @@ def test_adding_an_app_as_the_readme_says(tmp_path):
 # What the README's "Remove a sample" table says to delete, as line filters.
 SAMPLE_LINES = {
     "config/settings.py": lambda app, line: line.strip() == f'"{app}",',
-    "config/websocket.py": lambda app, line: f"{app}_routing" in line,
+    "config/routing.py": lambda app, line: f"{app}_routing" in line,
     "config/urls.py": lambda app, line: f'include("{app}.urls")' in line,
     "templates/base.html": lambda app, line: f"'{app}:" in line,
     "templates/home.html": lambda app, line: f"'{app}:" in line,

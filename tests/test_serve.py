@@ -76,7 +76,7 @@ def test_several_processes_on_the_in_memory_layer_are_refused(baked):
         timeout=60,
     )
     assert result.returncode == 1
-    assert "realtime.E002" in result.stderr
+    assert "realtime_kit.E002" in result.stderr
     assert "does not cross processes" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -111,5 +111,5 @@ def test_readyz_follows_redis_down_and_back(baked, uvicorn, tmp_path):
         redis.stop()
     log = server.log()
     assert "Traceback" not in log, log
-    assert "WARNING realtime.health Not ready: channel_layer failed" in log
-    assert "WARNING realtime.health Not ready: cache failed" in log
+    assert "WARNING realtime_kit.health Not ready: channel_layer failed" in log
+    assert "WARNING realtime_kit.health Not ready: cache failed" in log

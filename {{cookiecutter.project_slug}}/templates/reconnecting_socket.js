@@ -2,12 +2,10 @@
  * A websocket to `path` on this host that reconnects by itself after the server
  * goes away, waiting 0.5 s, 1 s, 2 s ... up to 8 s between tries, with jitter
  * so that a restarted server is not hit by every client at once. A socket the
- * server closed for sending too fast or too much (4008, 4009, 1009;
- * realtime/close_codes.py) waits at least 10 s, the server's cooldown
+ * server closed for sending too fast or too much (4008, 1009;
+ * realtime_kit/close_codes.py) waits at least 10 s, the server's cooldown
  * (WEBSOCKET_CLIENT_COOLDOWN_SECONDS), during which it refuses this client;
  * one closed because its session logged out (4001) stays closed.
- * One closed for reading too slowly (4013) reconnects at once: what it missed
- * while it was behind is lost.
  * handlers.onmessage(event) gets each message; handlers.onstate(state, text)
  * gets the state, "connecting", "open", "reconnecting" or "closed", and a text for people
  * that says why the socket closed and counts down to the next try.
@@ -20,9 +18,7 @@ function reconnectingSocket(path, handlers) {
     4001: { reason: 'logged out', final: true },
     4008: { reason: 'rate-limited', atLeast: 10000 },
     1009: { reason: 'message too big', atLeast: 10000 },
-    4009: { reason: 'message too big', atLeast: 10000 },
     4011: { reason: 'server error (channel layer unavailable)', atLeast: 0 },
-    4013: { reason: 'too slow to keep up, messages were missed', atLeast: 0 },
   };
   const OTHERWISE = { reason: 'connection lost', atLeast: 0 };
   let socket = null;

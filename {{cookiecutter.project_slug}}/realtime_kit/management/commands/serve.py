@@ -1,9 +1,9 @@
 """`manage.py serve`: the production server (uvicorn), configured from the settings.
 
 SERVER_BIND, SERVER_PROCESSES, SERVER_FORWARDED_ALLOW_IPS, SERVER_SHUTDOWN_SECONDS,
-WEBSOCKET_PING_SECONDS, WEBSOCKET_PING_TIMEOUT_SECONDS, WEBSOCKET_SEND_TIMEOUT_SECONDS
-and WEBSOCKET_MAX_MESSAGE_BYTES (see .env.example). The system checks run first:
-several processes on the in-memory layer are refused (realtime_kit.E002).
+WEBSOCKET_PING_SECONDS, WEBSOCKET_PING_TIMEOUT_SECONDS, WEBSOCKET_MAX_MESSAGE_BYTES
+(see .env.example). The system checks run first: several processes on the in-memory
+layer are refused (realtime_kit.E002).
 """
 
 from django.core.management.base import BaseCommand
