@@ -8,6 +8,7 @@ podman the test is skipped, except under CI=true, where .ci/run installs it.
 import asyncio
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -87,6 +88,13 @@ def podman(tmp_path_factory):
     return run
 
 
+def readme_docker_run_env(project):
+    """The -e NAME=VALUE pairs of the baked README's `docker run` line."""
+    readme = (project / "README.md").read_text()
+    [line] = [row for row in readme.splitlines() if row.startswith("docker run ")]
+    return dict(re.findall(r"-e (\w+)=(\S+)", line))
+
+
 def get(url):
     with urllib.request.urlopen(url, timeout=10) as response:
         return response.status, response.read().decode()
@@ -116,18 +124,23 @@ def test_the_image_builds_and_serves_as_a_user_without_privileges(
     try:
         size = podman("image", "inspect", "--format={{.Size}}", tag).stdout.strip()
         print(f"\nimage: {int(size) / 1e6:.0f} MB, built in {built_in:.0f} s")
+        # The README's `docker run` line, its environment as written (a longer
+        # key), on the host's network: this sandbox maps no ports.
+        readme_env = readme_docker_run_env(project)
+        assert set(readme_env) == {"DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"}
         podman(
             "run",
             "--detach",
             f"--name={name}",
             "--network=host",
             "--env=DJANGO_SECRET_KEY=" + "k" * 50,
-            "--env=DJANGO_ALLOWED_HOSTS=127.0.0.1",
+            f"--env=DJANGO_ALLOWED_HOSTS={readme_env['DJANGO_ALLOWED_HOSTS']}",
             f"--env=SERVER_BIND=127.0.0.1:{port}",
             f"--env=REDIS_URL={redis.url}",
             tag,
         )
-        base = f"http://127.0.0.1:{port}"
+        host = readme_env["DJANGO_ALLOWED_HOSTS"].split(",")[0]
+        base = f"http://{host}:{port}"
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -143,12 +156,12 @@ def test_the_image_builds_and_serves_as_a_user_without_privileges(
 
         async def sockets():
             origin = {"origin": base}
-            async with connect(f"ws://127.0.0.1:{port}/ws/echo/", **origin) as echo:
+            async with connect(f"ws://{host}:{port}/ws/echo/", **origin) as echo:
                 await echo.send("ping")
                 assert await echo.recv() == "ping"
             async with (
-                connect(f"ws://127.0.0.1:{port}/ws/chat/box/", **origin) as first,
-                connect(f"ws://127.0.0.1:{port}/ws/chat/box/", **origin) as second,
+                connect(f"ws://{host}:{port}/ws/chat/box/", **origin) as first,
+                connect(f"ws://{host}:{port}/ws/chat/box/", **origin) as second,
             ):
                 await first.send(json.dumps({"message": "in a box"}))
                 reply = json.loads(await asyncio.wait_for(second.recv(), 5))

@@ -10,9 +10,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from websockets.asyncio.client import connect
 
 from tests.baking import TEMPLATE_DIR
+from tests.browser import wait_until
 from tests.servers import free_port
 
 GENERATE_AND_RUN = (
@@ -49,7 +52,7 @@ async def echo(url, origin):
         return await socket.recv()
 
 
-def test_the_generate_command_bakes_installs_and_serves(tmp_path):
+def test_the_generate_command_bakes_installs_and_serves(tmp_path, chromium):
     port = free_port()
     command = GENERATE_AND_RUN.replace(
         "gh:channels-starter/channels-starter", f"{TEMPLATE_DIR} --no-input"
@@ -92,20 +95,43 @@ def test_the_generate_command_bakes_installs_and_serves(tmp_path):
     assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-2000:]
     assert re.search(r"\b\d+ passed\b", tested.stdout)
 
-    # The baked README's production command, on the same install.
+    # The baked README's production command, on the same install, with DEBUG off
+    # as in production, and no origin setting: the chat page works in Chromium.
     port = free_port()
     with open(tmp_path / "serve.log", "wb") as log:
         process = subprocess.Popen(
             ["make", "serve"],
             cwd=project,
-            env={**environment, "SERVER_BIND": f"127.0.0.1:{port}"},
+            env={
+                **environment,
+                "SERVER_BIND": f"127.0.0.1:{port}",
+                "DJANGO_DEBUG": "false",
+            },
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     try:
-        health = wait_for_page(f"http://127.0.0.1:{port}/healthz", process, 60)
+        health = wait_for_page(f"http://127.0.0.1:{port}/healthz", process, 120)
         assert health == '{"status": "ok"}'
+        window = chromium()
+        window.get(f"http://127.0.0.1:{port}/chat/lobby/")
+        state = (By.ID, "connection-state")
+        wait_until(
+            window,
+            lambda: window.find_element(*state).get_attribute("data-state") == "open",
+            message="the chat page's socket never opened under make serve",
+        )
+        window.find_element(By.ID, "chat-message-input").send_keys("hi", Keys.ENTER)
+        log_box = (By.ID, "chat-log")
+        wait_until(
+            window,
+            lambda: "hi" in window.find_element(*log_box).get_property("value"),
+            message="the chat message never came back",
+        )
+        link = window.find_element(By.CSS_SELECTOR, 'link[rel="stylesheet"]')
+        with urllib.request.urlopen(link.get_attribute("href"), timeout=5) as sheet:
+            assert sheet.status == 200, "static files were not collected and served"
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=20)

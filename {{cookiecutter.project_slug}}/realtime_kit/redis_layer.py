@@ -1,9 +1,12 @@
-"""channels-redis's RedisChannelLayer on a connection pool that waits when full.
+"""channels-redis's RedisChannelLayer: a pool that waits when full, a receive that ends.
 
-redis-py's default pool raises "Too many connections" at once when empty; a
-burst of handshakes hit it. This one waits up to `pool_timeout` seconds.
+redis-py's default pool raises "Too many connections" at once when empty; this one
+waits up to `pool_timeout` s. On Python 3.11 a cancelled receive() could block
+on Redis forever (docs/decisions.md#redis; upstream: redis-py, gh-86296).
 https://redis.readthedocs.io/en/stable/connections.html#connectionpool-async
 """
+
+import asyncio
 
 from channels_redis import core
 from redis import asyncio as aioredis
@@ -25,3 +28,24 @@ class RedisChannelLayer(core.RedisChannelLayer):
             timeout=self.pool_timeout,
             **host,
         )
+
+    async def receive(self, channel):
+        """channels-redis's receive, cancelled again until it has really ended.
+
+        Python 3.11's asyncio.wait_for, which redis-py 8 wraps around every
+        command, can swallow a cancellation; the receive then sends BZPOPMIN
+        again and again, and the consumer never ends.
+        """
+        inner = asyncio.ensure_future(super().receive(channel))
+        try:
+            return await asyncio.shield(inner)
+        except asyncio.CancelledError:
+            while not inner.done():
+                inner.cancel()
+                try:
+                    await asyncio.wait({inner}, timeout=0.1)
+                except asyncio.CancelledError:
+                    pass  # cancelled again: CancelledError is raised below anyway
+            if not inner.cancelled():
+                inner.exception()  # retrieved: a late message is dropped, as Channels does
+            raise
