@@ -3,7 +3,9 @@
     python clients.py echo --base ws://127.0.0.1:8000 --origin http://127.0.0.1:8000
 
 prints one JSON object with the scenario's figures. Every loop is bounded in
-both time (--seconds) and count.
+both time (--seconds) and count. With --cookie every socket sends that Cookie
+header (a logged-in session); with --user every chat message received must
+name that user (the server resolved the session), or it counts as a bad answer.
 """
 
 import argparse
@@ -22,10 +24,11 @@ MAX_CONNECTS = 20_000
 DRAIN_SECONDS = 5
 
 
-def open_socket(base, path, origin):
+def open_socket(args, path):
     return connect(
-        base + path,
-        origin=origin,
+        args.base + path,
+        origin=args.origin,
+        additional_headers={"Cookie": args.cookie} if args.cookie else None,
         compression=None,
         ping_interval=None,
         open_timeout=30,
@@ -77,31 +80,36 @@ async def round_trips(sockets, payload, seconds, check):
 
 async def echo(args):
     payload = "x" * 64
-    sockets = [
-        await open_socket(args.base, "/ws/echo/", args.origin)
-        for _ in range(args.connections)
-    ]
+    sockets = [await open_socket(args, "/ws/echo/") for _ in range(args.connections)]
     try:
         return await round_trips(sockets, payload, args.seconds, payload.__eq__)
     finally:
         await asyncio.gather(*(ws.close() for ws in sockets))
 
 
-def is_chat_message(text, message="hello"):
+def is_chat_message(text, message="hello", user=None):
     content = json.loads(text)
-    return content.get("type") == "chat.message" and content.get("message") == message
+    return (
+        content.get("type") == "chat.message"
+        and content.get("message") == message
+        and (user is None or content.get("user") == user)
+    )
 
 
 async def chat_round_trip(args):
     """Each connection alone in its room: send a message, await its broadcast."""
     run = uuid.uuid4().hex[:8]
     sockets = [
-        await open_socket(args.base, f"/ws/chat/rt-{run}-{i}/", args.origin)
+        await open_socket(args, f"/ws/chat/rt-{run}-{i}/")
         for i in range(args.connections)
     ]
     payload = json.dumps({"message": "hello"})
+
+    def check(text):
+        return is_chat_message(text, user=args.user)
+
     try:
-        return await round_trips(sockets, payload, args.seconds, is_chat_message)
+        return await round_trips(sockets, payload, args.seconds, check)
     finally:
         await asyncio.gather(*(ws.close() for ws in sockets))
 
@@ -114,17 +122,21 @@ async def broadcast(args):
     """
     members = args.connections
     path = f"/ws/chat/bcast-{uuid.uuid4().hex[:8]}/"
-    sockets = [await open_socket(args.base, path, args.origin) for _ in range(members)]
+    sockets = [await open_socket(args, path) for _ in range(members)]
     delivered_to = {}  # sequence number -> members that received it
     complete = 0
     progress = asyncio.Event()
     total = 0
+    bad = 0
     last_delivery = 0.0
 
     async def receive(ws):
-        nonlocal complete, total, last_delivery
+        nonlocal complete, total, bad, last_delivery
         async for text in ws:
-            sequence = int(json.loads(text)["message"])
+            content = json.loads(text)
+            sequence = int(content["message"])
+            if args.user is not None and content.get("user") != args.user:
+                bad += 1
             total += 1
             last_delivery = time.perf_counter()
             count = delivered_to.get(sequence, 0) + 1
@@ -168,6 +180,7 @@ async def broadcast(args):
         "messages": sent,
         "deliveries": total,
         "lost": sent * members - total,
+        "bad_answers": bad,
     }
 
 
@@ -181,7 +194,7 @@ async def connect_rate(args):
         nonlocal opened, failed
         while time.perf_counter() < deadline and opened + failed < MAX_CONNECTS:
             try:
-                ws = await open_socket(args.base, "/ws/echo/", args.origin)
+                ws = await open_socket(args, "/ws/echo/")
             except Exception:  # counted, not raised
                 failed += 1
                 continue
@@ -209,7 +222,7 @@ async def idle_memory(args):
     try:
         for i in range(args.connections):
             path = f"/ws/chat/idle-{run}-{i // 10}/"
-            sockets.append(await open_socket(args.base, path, args.origin))
+            sockets.append(await open_socket(args, path))
         await asyncio.sleep(1.0)
         after = rss_kib(args.server_pid)
     finally:
@@ -240,6 +253,8 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--window", type=int, default=20)
     parser.add_argument("--server-pid", type=int)
+    parser.add_argument("--cookie", help="Cookie header of every socket")
+    parser.add_argument("--user", help="the user every chat message must name")
     args = parser.parse_args(argv)
     result = asyncio.run(SCENARIOS[args.scenario](args))
     print(json.dumps(result))

@@ -2,8 +2,10 @@
 
 Bakes the template and serves it under its production server (`manage.py
 serve`), next to the bare ASGI app on uvicorn (the limit) and the tutorial-grade
-peer on daphne, and loads them from a client process (about a minute). Targets
-missed warn rather than fail: two cores shared with the load clients are noisy.
+peer on uvicorn, and loads them from a client process (about a minute per
+layer): the anonymous scenarios, then the chat with every socket logged in (its
+answers must name the row's user). Targets missed warn rather than fail: two
+cores shared with the load clients are noisy.
 """
 
 import importlib.util
@@ -30,7 +32,9 @@ def test_short_benchmark(tmp_path):
         results = report["layers"][layer]["results"]
         assert set(results) == set(benchmark.SHORT_ROWS), (layer, list(results))
         for row in benchmark.SHORT_ROWS:
-            for scenario, (_, _, figure, _) in benchmark.SCENARIOS.items():
+            assert set(results[row]) == set(benchmark.SHORT_SCENARIOS), (layer, row)
+            for scenario in benchmark.SHORT_SCENARIOS:
+                _, _, figure, _ = benchmark.SCENARIOS[scenario]
                 result = results[row][scenario]
                 assert "error" not in result, (layer, row, scenario, result)
                 if scenario != "idle_500":  # RSS may not grow in 4 KiB pages
@@ -38,7 +42,7 @@ def test_short_benchmark(tmp_path):
             broadcast = results[row]["broadcast_100"]
             assert broadcast["lost_all_rounds"] == 0, (layer, row, broadcast)
             assert broadcast["messages"] > 0
-            for scenario in ("echo_1", "echo_16", "chat_16"):
+            for scenario in ("echo_1", "echo_16", "chat_16", "chat_16_user"):
                 assert results[row][scenario]["bad_answers"] == 0, (layer, row)
             assert results[row]["connect_8"]["failed"] == 0, (layer, row)
 
