@@ -82,6 +82,21 @@ AUTH_PASSWORD_VALIDATORS = [
         "NumericPasswordValidator",
     )
 ]
+# Every password check goes through the login throttles (accounts/throttles.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
+# Failed logins allowed per client address and per account in a window of so
+# many seconds, and signup attempts per client address (django-allauth's
+# defaults); past one, the form says when to try again (429). 0 turns one off.
+LOGIN_FAILURES_PER_ADDRESS = env_number("LOGIN_FAILURES_PER_ADDRESS", 10)
+LOGIN_FAILURES_PER_ADDRESS_SECONDS = env_number(
+    "LOGIN_FAILURES_PER_ADDRESS_SECONDS", 60
+)
+LOGIN_FAILURES_PER_ACCOUNT = env_number("LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_ACCOUNT_SECONDS = env_number(
+    "LOGIN_FAILURES_PER_ACCOUNT_SECONDS", 300
+)
+SIGNUPS_PER_ADDRESS = env_number("SIGNUPS_PER_ADDRESS", 20)
+SIGNUPS_PER_ADDRESS_SECONDS = env_number("SIGNUPS_PER_ADDRESS_SECONDS", 60)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -218,6 +233,8 @@ SERVER_BIND = env_str("SERVER_BIND", "127.0.0.1:8000")
 SERVER_PROCESSES = env_number("SERVER_PROCESSES", 1)
 # Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: the client's
 # address and scheme come from them ("*": any, only where no one else connects).
+# A proxy left out makes all its clients one address: every per-address cap and
+# throttle then counts them together (one WARNING line says so).
 SERVER_FORWARDED_ALLOW_IPS = env_str("SERVER_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # Seconds a stopping process waits for its requests and sockets before it exits.
 SERVER_SHUTDOWN_SECONDS = env_number("SERVER_SHUTDOWN_SECONDS", 10)
