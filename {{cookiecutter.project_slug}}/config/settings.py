@@ -159,6 +159,11 @@ LOGGING = {
         "plain_line": {"()": "realtime_kit.log_filters.PlainLine"},
         "once_a_minute": {"()": "realtime_kit.log_filters.OncePerInterval"},
         "no_query_string": {"()": "realtime_kit.log_filters.NoQueryString"},
+        # What any client can make uvicorn log with a traceback: a plain line.
+        "uvicorn_client_errors": {
+            "()": "realtime_kit.log_filters.PlainLine",
+            "messages": ["Invalid UTF-8 sequence received from client"],
+        },
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
@@ -185,6 +190,10 @@ LOGGING = {
             "handlers": ["console_plain_line"],
             "propagate": False,
         },
+        # The production server's own lines; a text message that is not UTF-8
+        # is one WARNING line, not an ERROR with a traceback (the client's
+        # handshakes are then refused for WEBSOCKET_CLIENT_COOLDOWN_SECONDS).
+        "uvicorn.error": {"filters": ["uvicorn_client_errors"]},
         # The production server's access lines, without query strings (they
         # may carry secrets).
         "uvicorn.access": {
@@ -212,7 +221,7 @@ WEBSOCKET_MAX_MESSAGE_BYTES = env_number("WEBSOCKET_MAX_MESSAGE_BYTES", 64 * 102
 # per server process (no Redis involved): sockets at once, handshakes per second
 # (burst at once), messages per second (burst at once; over it the socket that
 # sent is closed with 4008), and seconds its handshakes are refused after one
-# of its sockets was closed with 4008 or 1009. 0 turns each off. The address is
+# of its sockets was closed with 4008, 1009 or 1007 (text that is not UTF-8). 0 turns each off. The address is
 # the one in X-Forwarded-For only under `manage.py serve`, from a proxy in
 # SERVER_FORWARDED_ALLOW_IPS; under daphne, all clients of a proxy are one.
 WEBSOCKET_CLIENT_MAX_SOCKETS = env_number("WEBSOCKET_CLIENT_MAX_SOCKETS", 100)
