@@ -128,9 +128,11 @@ STORAGES = {
 }
 
 # Behind TLS (directly or through a proxy that sets X-Forwarded-Proto), set
-# DJANGO_HTTPS=true: secure cookies, HSTS and redirects to https.
+# DJANGO_HTTPS=true: secure cookies, HSTS and redirects to https. No
+# SECURE_PROXY_SSL_HEADER: it would believe X-Forwarded-Proto from anyone.
+# `manage.py serve` believes it only from SERVER_FORWARDED_ALLOW_IPS and then
+# gives Django the https scheme itself.
 if env_bool("DJANGO_HTTPS", default=False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
