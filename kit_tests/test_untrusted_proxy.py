@@ -1,5 +1,5 @@
-"""A proxy left out of SERVER_FORWARDED_ALLOW_IPS is named once (realtime_kit/proxies.py),
-on a real `manage.py serve` that does not trust 127.0.0.1.
+"""A proxy left out of SERVER_FORWARDED_ALLOW_IPS is named once, on a real
+`manage.py serve` that does not trust 127.0.0.1 (realtime_kit/proxies.py).
 
 Issue 22 measured, before: behind such a proxy one abuser's cooldown refused 5 of
 10 other users for 10 s, and nothing said why.

@@ -84,15 +84,18 @@ async def test_a_users_sockets_close_when_their_login_ends(server, change):
     first = logged_in(server, name, "10.23.0.1")
     second = logged_in(server, name, "10.23.0.2")
     other = logged_in(server, name + "x", "10.23.0.3")
-    async with socket(server, first) as one, socket(server, second) as two:
-        async with socket(server, other) as bystander:
-            await asyncio.to_thread(
-                in_the_servers_database,
-                server,
-                "from django.contrib.auth import get_user_model;"
-                f" user = get_user_model().objects.get(username={name!r}); {change}",
-            )
-            assert await close_code(one) == 4001
-            assert await close_code(two) == 4001
-            await bystander.ping()  # still open
+    async with (
+        socket(server, first) as one,
+        socket(server, second) as two,
+        socket(server, other) as bystander,
+    ):
+        await asyncio.to_thread(
+            in_the_servers_database,
+            server,
+            "from django.contrib.auth import get_user_model;"
+            f" user = get_user_model().objects.get(username={name!r}); {change}",
+        )
+        assert await close_code(one) == 4001
+        assert await close_code(two) == 4001
+        await bystander.ping()  # still open
     assert "Traceback" not in server.log()

@@ -4,6 +4,8 @@ https://docs.djangoproject.com/en/5.2/ref/settings/
 https://channels.readthedocs.io/en/stable/deploying.html
 """
 
+from csp.constants import NONCE, NONE, SELF
+
 from config import channel_layer, database
 from config.env import BASE_DIR, env_bool, env_list, env_number, env_str
 
@@ -26,6 +28,8 @@ INSTALLED_APPS = [
     "servestatic",
     # For `manage.py runworker`, which runs jobs when TASK_RUNNER=worker.
     "channels",
+    # Content-Security-Policy (CONTENT_SECURITY_POLICY below).
+    "csp",
     # The websocket kit (realtime_kit/README.md): checks, `manage.py serve`.
     "realtime_kit",
     "accounts",
@@ -38,6 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Static files from STATIC_ROOT (see STORAGES), before any other work.
     "servestatic.middleware.ServeStaticMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -147,6 +152,27 @@ if env_bool("DJANGO_HTTPS", default=False):
     )
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=False)
 
+# Content-Security-Policy on every page: scripts, styles, images and
+# connections from this site only ('self' covers ws:// and wss:// to the same
+# host), inline scripts only with the page's nonce (a <script> tag's nonce
+# attribute set to request.csp_nonce in the template), no framing. django-csp on every
+# Django version the project supports: one code path until Django 5.2 is
+# dropped, then Django 6.0's own SECURE_CSP can replace it.
+# https://django-csp.readthedocs.io/en/latest/configuration.html
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # Deliberately silenced: `check --deploy` warns when HSTS leaves out subdomains
 # (security.W005) or preloading (security.W021); both are opt-in, above.
 SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
@@ -223,9 +249,10 @@ WEBSOCKET_MAX_MESSAGE_BYTES = env_number("WEBSOCKET_MAX_MESSAGE_BYTES", 64 * 102
 # per server process (no Redis involved): sockets at once, handshakes per second
 # (burst at once), messages per second (burst at once; over it the socket that
 # sent is closed with 4008), and seconds its handshakes are refused after one
-# of its sockets was closed with 4008, 1009 or 1007 (text that is not UTF-8). 0 turns each off. The address is
-# the one in X-Forwarded-For only under `manage.py serve`, from a proxy in
-# SERVER_FORWARDED_ALLOW_IPS; under daphne, all clients of a proxy are one.
+# of its sockets was closed with 4008, 1009 or 1007 (text that is not UTF-8).
+# 0 turns each off. The address is the one in X-Forwarded-For only under
+# `manage.py serve`, from a proxy in SERVER_FORWARDED_ALLOW_IPS; under daphne,
+# all clients of a proxy are one.
 WEBSOCKET_CLIENT_MAX_SOCKETS = env_number("WEBSOCKET_CLIENT_MAX_SOCKETS", 100)
 WEBSOCKET_CLIENT_HANDSHAKE_RATE = env_number(
     "WEBSOCKET_CLIENT_HANDSHAKE_RATE", 10.0, kind=float
