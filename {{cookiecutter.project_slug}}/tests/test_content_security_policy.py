@@ -11,8 +11,12 @@ from django.contrib.auth import get_user_model
 pytestmark = pytest.mark.django_db
 
 PAGES = [
-    "/", "/accounts/login/", "/chat/", "/chat/lobby/",
-    "/tasks/", "/notifications/",
+    "/",
+    "/accounts/login/",
+    "/chat/",
+    "/chat/lobby/",
+    "/tasks/",
+    "/notifications/",
 ]
 
 
