@@ -26,6 +26,7 @@ THIRD_PARTY_MODULES = {
     "autobahn",
     "channels",
     "channels_redis",
+    "csp",
     "daphne",
     "dj_database_url",
     "django",

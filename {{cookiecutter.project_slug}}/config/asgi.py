@@ -20,12 +20,16 @@ if settings.DEBUG:
 
 from config.routing import channel_routes, websocket_application  # noqa: E402
 from realtime_kit.health import HealthCheckMiddleware  # noqa: E402
+from realtime_kit.proxies import UntrustedProxyWarning  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        # /healthz and /readyz answer before Django (realtime_kit/health.py).
-        "http": HealthCheckMiddleware(django_asgi_app),
-        "websocket": websocket_application,
-        "channel": ChannelNameRouter(channel_routes),
-    }
+# A proxy left out of SERVER_FORWARDED_ALLOW_IPS: one WARNING line says so.
+application = UntrustedProxyWarning(
+    ProtocolTypeRouter(
+        {
+            # /healthz and /readyz answer before Django (realtime_kit/health.py).
+            "http": HealthCheckMiddleware(django_asgi_app),
+            "websocket": websocket_application,
+            "channel": ChannelNameRouter(channel_routes),
+        }
+    )
 )

@@ -12,6 +12,7 @@ from chat import routing as chat_routing
 from echo import routing as echo_routing
 from notifications import routing as notifications_routing
 from realtime_kit.client_limits import ClientLimitMiddleware
+from realtime_kit.database_outages import DatabaseOutageMiddleware
 from realtime_kit.layer_outages import LayerOutageMiddleware
 from realtime_kit.origins import AllowedHostsOriginValidator
 from realtime_kit.rate_limit import RateLimitMiddleware
@@ -34,13 +35,15 @@ channel_routes = {
 
 websocket_application = ClientLimitMiddleware(  # caps per client address
     LayerOutageMiddleware(  # channel layer down: one ERROR line, close 4011
-        AllowedHostsOriginValidator(  # Origin must be one of ALLOWED_HOSTS
-            AuthMiddlewareStack(  # scope["user"] from the session cookie
-                TicketMiddleware(  # ... or from a websocket ticket
-                    SessionEndMiddleware(  # logout closes the socket (4001)
-                        RateLimitMiddleware(  # over WEBSOCKET_RATE_LIMIT: 4008
-                            RouteNotFoundMiddleware(  # unknown path: 404/403
-                                URLRouter(websocket_urlpatterns)
+        DatabaseOutageMiddleware(  # database down: one ERROR line, refused/4011
+            AllowedHostsOriginValidator(  # Origin must be one of ALLOWED_HOSTS
+                AuthMiddlewareStack(  # scope["user"] from the session cookie
+                    TicketMiddleware(  # ... or from a websocket ticket
+                        SessionEndMiddleware(  # logout, deactivation: 4001
+                            RateLimitMiddleware(  # over WEBSOCKET_RATE_LIMIT: 4008
+                                RouteNotFoundMiddleware(  # unknown path: 404/403
+                                    URLRouter(websocket_urlpatterns)
+                                )
                             )
                         )
                     )

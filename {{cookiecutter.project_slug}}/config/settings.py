@@ -4,6 +4,8 @@ https://docs.djangoproject.com/en/5.2/ref/settings/
 https://channels.readthedocs.io/en/stable/deploying.html
 """
 
+from csp.constants import NONCE, NONE, SELF
+
 from config import channel_layer, database
 from config.env import BASE_DIR, env_bool, env_list, env_number, env_str
 
@@ -26,6 +28,8 @@ INSTALLED_APPS = [
     "servestatic",
     # For `manage.py runworker`, which runs jobs when TASK_RUNNER=worker.
     "channels",
+    # Content-Security-Policy (CONTENT_SECURITY_POLICY below).
+    "csp",
     # The websocket kit (realtime_kit/README.md): checks, `manage.py serve`.
     "realtime_kit",
     "accounts",
@@ -38,6 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Static files from STATIC_ROOT (see STORAGES), before any other work.
     "servestatic.middleware.ServeStaticMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -82,6 +87,21 @@ AUTH_PASSWORD_VALIDATORS = [
         "NumericPasswordValidator",
     )
 ]
+# Every password check goes through the login throttles (accounts/throttles.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
+# Failed logins allowed per client address and per account in a window of so
+# many seconds, and signup attempts per client address (django-allauth's
+# defaults); past one, the form says when to try again (429). 0 turns one off.
+LOGIN_FAILURES_PER_ADDRESS = env_number("LOGIN_FAILURES_PER_ADDRESS", 10)
+LOGIN_FAILURES_PER_ADDRESS_SECONDS = env_number(
+    "LOGIN_FAILURES_PER_ADDRESS_SECONDS", 60
+)
+LOGIN_FAILURES_PER_ACCOUNT = env_number("LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_ACCOUNT_SECONDS = env_number(
+    "LOGIN_FAILURES_PER_ACCOUNT_SECONDS", 300
+)
+SIGNUPS_PER_ADDRESS = env_number("SIGNUPS_PER_ADDRESS", 20)
+SIGNUPS_PER_ADDRESS_SECONDS = env_number("SIGNUPS_PER_ADDRESS_SECONDS", 60)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -113,9 +133,11 @@ STORAGES = {
 }
 
 # Behind TLS (directly or through a proxy that sets X-Forwarded-Proto), set
-# DJANGO_HTTPS=true: secure cookies, HSTS and redirects to https.
+# DJANGO_HTTPS=true: secure cookies, HSTS and redirects to https. No
+# SECURE_PROXY_SSL_HEADER: it would believe X-Forwarded-Proto from anyone.
+# `manage.py serve` believes it only from SERVER_FORWARDED_ALLOW_IPS and then
+# gives Django the https scheme itself.
 if env_bool("DJANGO_HTTPS", default=False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -129,6 +151,27 @@ if env_bool("DJANGO_HTTPS", default=False):
         "DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=False
     )
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=False)
+
+# Content-Security-Policy on every page: scripts, styles, images and
+# connections from this site only ('self' covers ws:// and wss:// to the same
+# host), inline scripts only with the page's nonce (a <script> tag's nonce
+# attribute set to request.csp_nonce in the template), no framing. django-csp on every
+# Django version the project supports: one code path until Django 5.2 is
+# dropped, then Django 6.0's own SECURE_CSP can replace it.
+# https://django-csp.readthedocs.io/en/latest/configuration.html
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Deliberately silenced: `check --deploy` warns when HSTS leaves out subdomains
 # (security.W005) or preloading (security.W021); both are opt-in, above.
@@ -144,6 +187,11 @@ LOGGING = {
         "plain_line": {"()": "realtime_kit.log_filters.PlainLine"},
         "once_a_minute": {"()": "realtime_kit.log_filters.OncePerInterval"},
         "no_query_string": {"()": "realtime_kit.log_filters.NoQueryString"},
+        # What any client can make uvicorn log with a traceback: a plain line.
+        "uvicorn_client_errors": {
+            "()": "realtime_kit.log_filters.PlainLine",
+            "messages": ["Invalid UTF-8 sequence received from client"],
+        },
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
@@ -170,6 +218,10 @@ LOGGING = {
             "handlers": ["console_plain_line"],
             "propagate": False,
         },
+        # The production server's own lines; a text message that is not UTF-8
+        # is one WARNING line, not an ERROR with a traceback (the client's
+        # handshakes are then refused for WEBSOCKET_CLIENT_COOLDOWN_SECONDS).
+        "uvicorn.error": {"filters": ["uvicorn_client_errors"]},
         # The production server's access lines, without query strings (they
         # may carry secrets).
         "uvicorn.access": {
@@ -197,9 +249,10 @@ WEBSOCKET_MAX_MESSAGE_BYTES = env_number("WEBSOCKET_MAX_MESSAGE_BYTES", 64 * 102
 # per server process (no Redis involved): sockets at once, handshakes per second
 # (burst at once), messages per second (burst at once; over it the socket that
 # sent is closed with 4008), and seconds its handshakes are refused after one
-# of its sockets was closed with 4008 or 1009. 0 turns each off. The address is
-# the one in X-Forwarded-For only under `manage.py serve`, from a proxy in
-# SERVER_FORWARDED_ALLOW_IPS; under daphne, all clients of a proxy are one.
+# of its sockets was closed with 4008, 1009 or 1007 (text that is not UTF-8).
+# 0 turns each off. The address is the one in X-Forwarded-For only under
+# `manage.py serve`, from a proxy in SERVER_FORWARDED_ALLOW_IPS; under daphne,
+# all clients of a proxy are one.
 WEBSOCKET_CLIENT_MAX_SOCKETS = env_number("WEBSOCKET_CLIENT_MAX_SOCKETS", 100)
 WEBSOCKET_CLIENT_HANDSHAKE_RATE = env_number(
     "WEBSOCKET_CLIENT_HANDSHAKE_RATE", 10.0, kind=float
@@ -218,6 +271,8 @@ SERVER_BIND = env_str("SERVER_BIND", "127.0.0.1:8000")
 SERVER_PROCESSES = env_number("SERVER_PROCESSES", 1)
 # Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: the client's
 # address and scheme come from them ("*": any, only where no one else connects).
+# A proxy left out makes all its clients one address: every per-address cap and
+# throttle then counts them together (one WARNING line says so).
 SERVER_FORWARDED_ALLOW_IPS = env_str("SERVER_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # Seconds a stopping process waits for its requests and sockets before it exits.
 SERVER_SHUTDOWN_SECONDS = env_number("SERVER_SHUTDOWN_SECONDS", 10)

@@ -1,8 +1,9 @@
 """Caps per client address, summed over all of its websockets: the outermost layer.
 
 Sockets at once, handshakes and messages per second, and a cooldown after a
-4008 or 1009 close (WEBSOCKET_CLIENT_*); per process, in memory, so they hold
-while Redis is down. Details: docs/decisions.md#caps-per-client-address.
+4008, 1007 or 1009 close (WEBSOCKET_CLIENT_*); per process, in memory, so they
+hold while Redis is down. A refused address gets one log line a minute, the
+next one counting those left out. Details: docs/decisions.md#caps-per-client-address.
 https://asgi.readthedocs.io/en/latest/specs/www.html#websocket
 """
 
@@ -11,17 +12,21 @@ from time import monotonic
 
 from django.conf import settings
 
-from realtime_kit.close_codes import MESSAGE_TOO_BIG, POLICY_VIOLATION
+from realtime_kit.close_codes import INVALID_DATA, MESSAGE_TOO_BIG, POLICY_VIOLATION
 from realtime_kit.interception import WebsocketInterceptionMiddleware
 from realtime_kit.rate_limit import TokenBucket
 
 logger = logging.getLogger(__name__)
 
 # Close codes that start a client's cooldown: a rate limit, and the server's
-# own 1009 for a message over WEBSOCKET_MAX_MESSAGE_BYTES.
-COOLING_CODES = frozenset({POLICY_VIOLATION, MESSAGE_TOO_BIG})
+# own 1009 for a message over WEBSOCKET_MAX_MESSAGE_BYTES and 1007 for a text
+# message that is not UTF-8 (no browser sends one).
+COOLING_CODES = frozenset({POLICY_VIOLATION, MESSAGE_TOO_BIG, INVALID_DATA})
 # Idle addresses are looked for at most this often.
 SWEEP_SECONDS = 1.0
+# Refusals of one address are logged once per this many seconds; the next line
+# (or the line when the address is forgotten) says how many were left out.
+REFUSAL_LOG_SECONDS = 60.0
 
 
 def settings_caps():
@@ -38,13 +43,22 @@ def settings_caps():
 class Client:
     """What one process knows of one client address."""
 
-    __slots__ = ("cooling_until", "handshakes", "messages", "sockets")
+    __slots__ = (
+        "cooling_until",
+        "handshakes",
+        "messages",
+        "refusals_logged_at",
+        "refusals_unlogged",
+        "sockets",
+    )
 
     def __init__(self, limits):
         self.sockets = 0
         self.handshakes = limits.bucket(limits.handshake_rate, limits.handshake_burst)
         self.messages = limits.bucket(limits.rate, limits.burst)
         self.cooling_until = 0.0
+        self.refusals_logged_at = None
+        self.refusals_unlogged = 0
 
     def is_idle(self, now):
         return (
@@ -101,12 +115,7 @@ class ClientLimitMiddleware(WebsocketInterceptionMiddleware):
             client = self.clients[address] = Client(self)
         refusal = self.refusal(client, now)
         if refusal is not None:
-            logger.warning(
-                "Websocket refused: client %s %s, on %r",
-                address,
-                refusal,
-                scope["path"][:200],
-            )
+            self.log_refusal(address, client, refusal, scope, now)
             await receive()  # websocket.connect
             await send({"type": "websocket.close"})
             return None
@@ -117,13 +126,44 @@ class ClientLimitMiddleware(WebsocketInterceptionMiddleware):
         finally:
             client.sockets -= 1
             if client.is_idle(monotonic()) and self.clients.get(address) is client:
-                del self.clients[address]
+                self.forget(address)
+
+    @staticmethod
+    def log_refusal(address, client, refusal, scope, now):
+        """One line per address per REFUSAL_LOG_SECONDS; the rest are counted."""
+        logged_at = client.refusals_logged_at
+        if logged_at is not None and now - logged_at < REFUSAL_LOG_SECONDS:
+            client.refusals_unlogged += 1
+            return
+        unlogged, client.refusals_unlogged = client.refusals_unlogged, 0
+        client.refusals_logged_at = now
+        logger.warning(
+            "Websocket refused: client %s %s, on %r%s",
+            address,
+            refusal,
+            scope["path"][:200],
+            f" ({unlogged} more refused, not logged, in the last"
+            f" {REFUSAL_LOG_SECONDS:.0f} s)"
+            if unlogged
+            else "",
+        )
+
+    def forget(self, address):
+        client = self.clients.pop(address)
+        if client.refusals_unlogged:
+            logger.warning(
+                "Websocket refused: client %s had %s more handshakes refused,"
+                " not logged, in the last %.0f s",
+                address,
+                client.refusals_unlogged,
+                REFUSAL_LOG_SECONDS,
+            )
 
     def refusal(self, client, now):
         """Why `client` may not open a socket now, or None."""
         if now < client.cooling_until:
             left = client.cooling_until - now
-            return f"cooling down after a 4008/1009 close, {left:.1f} s left"
+            return f"cooling down after a 4008/1009/1007 close, {left:.1f} s left"
         if self.max_sockets and client.sockets >= self.max_sockets:
             return f"over {self.max_sockets} sockets"
         if client.handshakes is not None and not client.handshakes.take():
@@ -138,7 +178,7 @@ class ClientLimitMiddleware(WebsocketInterceptionMiddleware):
         self.swept_at = now
         idle = [address for address, c in self.clients.items() if c.is_idle(now)]
         for address in idle:
-            del self.clients[address]
+            self.forget(address)
 
     def cool(self, client):
         if self.cooldown_seconds:
@@ -163,6 +203,7 @@ class ClientLimitMiddleware(WebsocketInterceptionMiddleware):
             self.cool(client)
             return await connection.close(POLICY_VIOLATION)
         if kind == "websocket.disconnect" and message.get("code") in COOLING_CODES:
+            # uvicorn logs its 1007 itself (one line through LOGGING's filters).
             if message.get("code") == MESSAGE_TOO_BIG:
                 logger.warning(
                     "Websocket closed (%s): client %s sent a message over"

@@ -10,9 +10,21 @@ import urllib.parse
 
 
 class PlainLine(logging.Filter):
-    """One WARNING line: the traceback's last line joins the message, the rest goes."""
+    """One WARNING line: the traceback's last line joins the message, the rest goes.
+
+    With `messages`, only records whose message template starts with one of
+    them are changed; the others pass as they are.
+    """
+
+    def __init__(self, messages=None):
+        super().__init__()
+        self.messages = tuple(messages) if messages else None
 
     def filter(self, record):
+        if self.messages is not None and not str(record.msg).startswith(
+            self.messages
+        ):
+            return True
         if record.exc_info and record.exc_info[1] is not None:
             error = record.exc_info[1]
             record.msg = f"{record.getMessage()} ({type(error).__name__}: {error})"

@@ -1,7 +1,7 @@
 """Refuse websocket handshakes for paths no route matches: one WARNING line, no 500.
 
 Wraps the outermost URLRouter, whose ValueError for an unknown path daphne
-answers with a 500 and a traceback. Refused with 404 where the server offers
+answers with a 500 and a traceback; paths with an empty segment are unknown. Refused with 404 where the server offers
 the websocket denial response (uvicorn), else 403 (daphne). Other errors pass.
 https://channels.readthedocs.io/en/stable/topics/routing.html
 """
@@ -33,13 +33,19 @@ def router_matches(router, path):
 
 
 def scope_matches(router, scope):
-    """Whether the outermost `router` has a route for this scope."""
+    """Whether the outermost `router` has a route for this scope.
+
+    A path with an empty segment ("//ws/echo/", "/ws//echo/") has none: the
+    outermost router strips only the leading slashes, and no page would use it.
+    """
     path = scope["path"]
     root_path = scope.get("root_path", "")
     if root_path:
         if not path.startswith(root_path):
             return False
         path = path[len(root_path) :]
+    if "//" in path:
+        return False
     return router_matches(router, path)
 
 

@@ -1,8 +1,9 @@
-"""Sockets that close (4001) when the browser session they were opened in logs out.
+"""Sockets that close (4001) when their session logs out, or their user's login ends.
 
 Inside AuthMiddlewareStack: each socket of a logged-in session listens on a
 channel-layer group named after a hash of the session key (the key itself is
-a credential); end_session_sockets() tells that group, on every process.
+a credential), and each socket of a user on one named after the user's key;
+end_session_sockets() and end_user_sockets() tell a group, on every process.
 https://channels.readthedocs.io/en/stable/topics/channel_layers.html#groups
 """
 
@@ -26,6 +27,10 @@ def session_group(session_key):
     return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
 
 
+def user_group(user_pk):
+    return "user." + hashlib.sha256(str(user_pk).encode()).hexdigest()[:40]
+
+
 def session_group_of(scope):
     """The group of the logged-in session a socket belongs to, or None."""
     if "realtime_kit.session_group" in scope:  # a ticket names its session
@@ -36,33 +41,58 @@ def session_group_of(scope):
     return session_group(session.session_key) if session.session_key else None
 
 
-def end_session_sockets(session_key):
-    """Close every socket of this session, on every process (from sync code)."""
+def groups_of(scope):
+    """The groups whose end closes this socket: its session's and its user's."""
+    groups = []
+    session = session_group_of(scope)
+    if session:
+        groups.append(session)
+    user = scope.get("user")
+    if user is not None and user.is_authenticated:
+        groups.append(user_group(user.pk))
+    return groups
+
+
+def end_group_sockets(group, what):
     try:
         async_to_sync(get_channel_layer().group_send)(
-            session_group(session_key), {"type": SESSION_ENDED_TYPE}
+            group, {"type": SESSION_ENDED_TYPE}
         )
     except OUTAGE_ERRORS as error:
         logger.error(
-            "Sockets of an ended session not closed: the channel layer failed (%s: %s)",
+            "Sockets of %s not closed: the channel layer failed (%s: %s)",
+            what,
             type(error).__name__,
             error,
         )
 
 
+def end_session_sockets(session_key):
+    """Close every socket of this session, on every process (from sync code)."""
+    end_group_sockets(session_group(session_key), "an ended session")
+
+
+def end_user_sockets(user_pk):
+    """Close every socket of this user, whatever its session or ticket, on every
+    process (from sync code): after a deactivation or a password change."""
+    end_group_sockets(user_group(user_pk), f"user {user_pk}")
+
+
 class SessionEndMiddleware:
-    """Wraps `inner`; closes a logged-in socket with 4001 when its session ends."""
+    """Wraps `inner`; closes a logged-in socket with 4001 when its session ends
+    or its user's sockets are ended."""
 
     def __init__(self, inner):
         self.inner = inner
 
     async def __call__(self, scope, receive, send):
-        group = session_group_of(scope) if scope["type"] == "websocket" else None
-        layer = get_channel_layer() if group else None
+        groups = groups_of(scope) if scope["type"] == "websocket" else []
+        layer = get_channel_layer() if groups else None
         if layer is None:
             return await self.inner(scope, receive, send)
         channel = await layer.new_channel()
-        await layer.group_add(group, channel)
+        for group in groups:
+            await layer.group_add(group, channel)
         closed = False
 
         async def send_unless_closed(message):
@@ -83,5 +113,6 @@ class SessionEndMiddleware:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError, *OUTAGE_ERRORS):
                 await watcher
-            with contextlib.suppress(*OUTAGE_ERRORS):
-                await layer.group_discard(group, channel)
+            for group in groups:
+                with contextlib.suppress(*OUTAGE_ERRORS):
+                    await layer.group_discard(group, channel)

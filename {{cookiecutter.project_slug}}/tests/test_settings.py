@@ -132,12 +132,12 @@ def test_hsts_subdomains_and_preload_are_opt_in():
 
 
 def test_the_hsts_header_behind_tls(tmp_path):
-    """What a browser gets, through the whole middleware stack."""
+    """What a browser gets over https, through the whole middleware stack (behind
+    a proxy, `manage.py serve` sets the scheme: tests/test_forwarded_proto.py)."""
     code = (
         "import django; django.setup();"
         "from django.test import Client;"
-        "response = Client().get('/', headers={'x-forwarded-proto': 'https'},"
-        " HTTP_HOST='example.com');"
+        "response = Client().get('/', secure=True, HTTP_HOST='example.com');"
         "print(response.status_code, response.headers['Strict-Transport-Security'])"
     )
     environment = {
