@@ -1,5 +1,5 @@
 """A websocket path with an empty segment has no route, on a real `manage.py serve`:
-404 and one WARNING line (realtime_kit/route_not_found.py).
+403 and one WARNING line (realtime_kit/route_not_found.py).
 
 Issue 22 found, before: `//ws/echo/` was routed to the echo consumer.
 """
@@ -26,7 +26,7 @@ async def test_a_path_with_an_empty_segment_is_not_found(server, path):
     with pytest.raises(InvalidStatus) as refusal:
         async with connect(server.ws_url + path, origin=server.origin):
             pass
-    assert refusal.value.response.status_code == 404
+    assert refusal.value.response.status_code == 403
     lines = [line for line in server.log().splitlines() if repr(path) in line]
     assert len(lines) == 1
     expected = "WARNING realtime_kit.route_not_found Websocket refused: no route"

@@ -72,7 +72,8 @@ def test_channels_redis_own_layer_strands_consumers_on_311(redis_url):
 
     async def tries():
         for offset in range(200):
-            if await consumers_left_running(core.RedisChannelLayer, redis_url, offset % 8):
+            stock = core.RedisChannelLayer
+            if await consumers_left_running(stock, redis_url, offset % 8):
                 return True
         return False
 

@@ -47,7 +47,7 @@ def assert_no_traceback(log):
     assert "ERROR" not in log, log
 
 
-def test_an_unknown_websocket_route_gets_a_404_and_one_warning(baked, uvicorn):
+def test_an_unknown_websocket_route_gets_a_403_and_one_warning(baked, uvicorn):
     server = uvicorn(baked("in-memory"))
 
     async def handshake(path):
@@ -56,7 +56,7 @@ def test_an_unknown_websocket_route_gets_a_404_and_one_warning(baked, uvicorn):
 
     with pytest.raises(InvalidStatus) as refused:
         asyncio.run(handshake("/ws/no-such-route/?probe=1"))
-    assert refused.value.response.status_code == 404
+    assert refused.value.response.status_code == 403
     time.sleep(0.3)
     log = server.log()
     warnings = [line for line in log.splitlines() if " WARNING " in line]

@@ -41,7 +41,7 @@ websocket_application = ClientLimitMiddleware(  # caps per client address
                     TicketMiddleware(  # ... or from a websocket ticket
                         SessionEndMiddleware(  # logout, deactivation: 4001
                             RateLimitMiddleware(  # over WEBSOCKET_RATE_LIMIT: 4008
-                                RouteNotFoundMiddleware(  # unknown path: 404/403
+                                RouteNotFoundMiddleware(  # unknown path: 403
                                     URLRouter(websocket_urlpatterns)
                                 )
                             )

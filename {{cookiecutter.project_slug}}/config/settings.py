@@ -194,7 +194,12 @@ LOGGING = {
         },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # Query strings may carry secrets: no line shows them.
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_query_string"],
+        },
         "console_plain_line": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
@@ -204,11 +209,6 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "formatter": "plain",
             "filters": ["plain_line", "once_a_minute"],
-        },
-        "console_no_query_string": {
-            "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["no_query_string"],
         },
     },
     "loggers": {
@@ -222,12 +222,6 @@ LOGGING = {
         # is one WARNING line, not an ERROR with a traceback (the client's
         # handshakes are then refused for WEBSOCKET_CLIENT_COOLDOWN_SECONDS).
         "uvicorn.error": {"filters": ["uvicorn_client_errors"]},
-        # The production server's access lines, without query strings (they
-        # may carry secrets).
-        "uvicorn.access": {
-            "handlers": ["console_no_query_string"],
-            "propagate": False,
-        },
         # channels-redis's pub/sub reader logs a traceback each second while
         # Redis is down: one line a minute instead.
         "channels_redis.pubsub": {

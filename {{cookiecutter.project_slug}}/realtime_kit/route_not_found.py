@@ -1,8 +1,8 @@
 """Refuse websocket handshakes for paths no route matches: one WARNING line, no 500.
 
-Wraps the outermost URLRouter, whose ValueError for an unknown path daphne
-answers with a 500 and a traceback; paths with an empty segment are unknown. Refused with 404 where the server offers
-the websocket denial response (uvicorn), else 403 (daphne). Other errors pass.
+Wraps the outermost URLRouter, whose ValueError for an unknown path the servers
+answer with a 500 and a traceback; a path with an empty segment is unknown too.
+Refused with 403 on every server (docs/decisions.md#unknown-paths). Other errors pass.
 https://channels.readthedocs.io/en/stable/topics/routing.html
 """
 
@@ -13,9 +13,6 @@ from channels.routing import URLRouter
 from realtime_kit.interception import client_address
 
 logger = logging.getLogger(__name__)
-
-DENIAL_RESPONSE_EXTENSION = "websocket.http.response"
-
 
 def router_matches(router, path):
     """Whether `router` (and any URLRouter nested in it) has a route for `path`."""
@@ -66,15 +63,4 @@ class RouteNotFoundMiddleware:
             client_address(scope),
         )
         await receive()  # websocket.connect
-        extensions = scope.get("extensions") or {}
-        if DENIAL_RESPONSE_EXTENSION in extensions:
-            await send(
-                {
-                    "type": "websocket.http.response.start",
-                    "status": 404,
-                    "headers": [(b"content-type", b"text/plain; charset=utf-8")],
-                }
-            )
-            await send({"type": "websocket.http.response.body", "body": b"Not Found"})
-        else:
-            await send({"type": "websocket.close"})
+        await send({"type": "websocket.close"})

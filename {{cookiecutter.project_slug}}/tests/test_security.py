@@ -37,15 +37,6 @@ async def test_an_unknown_path_is_refused_with_one_warning_and_no_traceback(capl
     assert record.exc_info is None
 
 
-async def test_an_unknown_path_gets_404_where_the_server_can_send_one():
-    client = communicator("/ws/nothing-here/")
-    client.scope["extensions"] = {"websocket.http.response": {}}
-    await client.send_input({"type": "websocket.connect"})
-    response = await client.receive_output()
-    assert response["type"] == "websocket.http.response.start"
-    assert response["status"] == 404
-
-
 class BrokenConsumer(WebsocketConsumer):
     def connect(self):
         raise ValueError("a bug in a consumer")
