@@ -104,11 +104,13 @@ async def test_a_redis_outage_under_a_running_server(
     errors = [line for line in log.splitlines() if " ERROR " in line]
     assert 2 <= len(errors) <= 3, log
     assert all("Channel layer failed" in line for line in errors), log
-    # channels-redis's reader, which retries each second: one plain WARNING line
-    # (config/settings.py's LOGGING), no traceback.
+    # channels-redis's reader retries each second, and its clean-up of a channel
+    # fails too: one plain WARNING line for each (config/settings.py's LOGGING),
+    # no traceback.
     reader = [line for line in log.splitlines() if "channels_redis.pubsub" in line]
-    assert len(reader) == 1, log
-    assert " WARNING " in reader[0]
+    assert len([line for line in reader if "in receive task" in line]) == 1, log
+    assert len(reader) <= 2, log
+    assert all(" WARNING " in line for line in reader), log
     assert "Traceback" not in log
 
 
@@ -129,9 +131,9 @@ async def test_a_stopped_redis_is_one_plain_line_a_minute_on_serve(
         log = server.log()
     finally:
         server.stop()
-    reader = [line for line in log.splitlines() if "channels_redis.pubsub" in line]
+    lines = log.splitlines()
+    reader = [line for line in lines if "in receive task" in line]
     assert len(reader) == 1, log
-    assert " WARNING " in reader[0]
-    assert "Unexpected exception in receive task" in reader[0]
-    assert "Error" in reader[0]  # the error's own last line
+    assert " WARNING channels_redis.pubsub " in reader[0]
+    assert "(ConnectionError: " in reader[0]  # the error's own last line
     assert "Traceback" not in log, log
