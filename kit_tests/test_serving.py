@@ -123,3 +123,18 @@ def test_once_per_interval_holds_repeats_and_counts_them(monkeypatch):
     line = record("kit", "reader failed")
     assert once.filter(line)
     assert line.getMessage() == "reader failed (59 more like it in 60 s)"
+
+
+def test_once_per_interval_counts_a_plain_lines_errors_as_one_message():
+    """Behind PlainLine, each error's text joins the message: the same failure
+    with another error text (redis-py words them variously) is still held."""
+    plain, once = PlainLine(), OncePerInterval(seconds=60)
+    passed = []
+    for error in ("Connection closed by server.", "Error 111 connecting"):
+        try:
+            raise ConnectionError(error)
+        except ConnectionError:
+            line = record("channels_redis.pubsub", "Unexpected exception in receive")
+            line.exc_info = sys.exc_info()
+        passed.append(plain.filter(line) and once.filter(line))
+    assert passed == [True, False]

@@ -30,7 +30,7 @@ LOWEST = [
     "daphne==4.2.2",
     "channels-redis==4.3.0",
     "redis==4.6.0",
-    "uvicorn[standard]==0.35.0",
+    "uvicorn==0.35.0",
 ]
 HIGHEST_PYTHON = "3.12"
 VERSION_SETS = ["lowest", "current", "highest"]
@@ -132,7 +132,7 @@ def pythons(kit_bakes):
                 built[version_set] = sys.executable
             elif version_set == "lowest":
                 built[version_set] = build_venv(
-                    "lowest", sys._base_executable, kit_bakes["redis"], LOWEST
+                    "lowest", sys.executable, kit_bakes["redis"], LOWEST
                 )
             else:
                 python = require_python(HIGHEST_PYTHON)
