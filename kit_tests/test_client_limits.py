@@ -1,4 +1,5 @@
-"""Caps per client address (realtime_kit/client_limits.py), the origin check and\nunknown routes, on a real `manage.py serve`.
+"""Caps per client address (realtime_kit/client_limits.py), the origin check
+and unknown routes, on a real `manage.py serve`.
 
 uvicorn believes X-Forwarded-For from 127.0.0.1, so each test is a client
 address of its own. The caps are small and the cooldown short, for speed.

@@ -11,12 +11,12 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.db import connections
 
+from config.asgi import application
 from realtime_kit.consumers import (
     AsyncJsonWebsocketConsumer,
     AsyncWebsocketConsumer,
     holds_open_connection,
 )
-from config.asgi import application
 from tests.clients import ORIGIN, logged_in_browser, served_at
 
 pytestmark = pytest.mark.usefixtures("no_connection_open")
@@ -45,7 +45,7 @@ class ClosingCommunicator(WebsocketCommunicator):
     async def send_input(self, message):
         return await ApplicationCommunicator.send_input(self, message)
 
-    async def receive_output(self, timeout=1):
+    async def receive_output(self, timeout=1):  # noqa: ASYNC109 (its signature)
         return await ApplicationCommunicator.receive_output(self, timeout)
 
 
@@ -136,5 +136,5 @@ async def test_an_async_orm_connection_is_closed_by_the_next_messages_hop(hops):
 async def test_a_message_without_a_handler_is_still_an_error():
     await close_every_connection()
     consumer = Echo()
-    with pytest.raises(ValueError, match="No handler for message type kit.nothing"):
+    with pytest.raises(ValueError, match=r"No handler for message type kit\.nothing"):
         await consumer.dispatch({"type": "kit.nothing"})

@@ -1,4 +1,5 @@
-"""Every websocket is rate limited (realtime_kit/rate_limit.py), through the full stack."""
+"""Every websocket is rate limited (realtime_kit/rate_limit.py), through the
+whole stack."""
 
 import logging
 

@@ -10,9 +10,9 @@ import asyncio
 import os
 
 import pytest
+from channels_redis.pubsub import RedisPubSubChannelLayer
 
 from config import channel_layer
-from channels_redis.pubsub import RedisPubSubChannelLayer
 
 BACKEND = "channels_redis.pubsub.RedisPubSubChannelLayer"
 

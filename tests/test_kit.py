@@ -35,8 +35,7 @@ LOWEST = [
 HIGHEST_PYTHON = "3.12"
 VERSION_SETS = ["lowest", "current", "highest"]
 VENV_CACHE = Path(
-    os.environ.get("KIT_VENV_CACHE")
-    or Path.home() / ".cache" / "channels-starter-kit"
+    os.environ.get("KIT_VENV_CACHE") or Path.home() / ".cache" / "channels-starter-kit"
 )
 # Packages whose versions each run reports.
 REPORTED = ["django", "channels", "daphne", "channels-redis", "redis", "uvicorn"]
@@ -114,7 +113,7 @@ def kit_bakes(tmp_path_factory):
         shutil.copytree(
             KIT_TESTS_DIR,
             project / "tests" / "kit",
-            ignore=shutil.ignore_patterns("__pycache__"),
+            ignore=shutil.ignore_patterns("__pycache__", "ruff.toml"),
         )
         bakes[layer] = project
     return bakes
