@@ -42,13 +42,22 @@ REPORTED = ["django", "channels", "daphne", "channels-redis", "redis", "uvicorn"
 
 
 def second_python(version):
-    """The path of python`version`: on PATH, else in pyenv; None if neither."""
-    found = shutil.which(f"python{version}")
-    if found:
-        return found
+    """A python`version` that runs: pyenv's, else one on PATH; None if neither.
+
+    pyenv's shim on PATH fails unless that version is selected, so each
+    candidate is tried."""
     pyenv = Path.home() / ".pyenv" / "versions"
-    candidates = sorted(pyenv.glob(f"{version}.*/bin/python{version}"))
-    return str(candidates[-1]) if candidates else None
+    candidates = [
+        *sorted(pyenv.glob(f"{version}.*/bin/python{version}"), reverse=True),
+        shutil.which(f"python{version}"),
+    ]
+    for candidate in filter(None, candidates):
+        works = subprocess.run(
+            [str(candidate), "-c", "import venv"], capture_output=True, timeout=30
+        )
+        if works.returncode == 0:
+            return str(candidate)
+    return None
 
 
 def require_python(version):
