@@ -1,4 +1,5 @@
-"""Caps per client address (realtime/client_limits.py) on a real `manage.py serve`.
+"""Caps per client address (realtime_kit/client_limits.py), the origin check
+and unknown routes, on a real `manage.py serve`.
 
 uvicorn believes X-Forwarded-For from 127.0.0.1, so each test is a client
 address of its own. The caps are small and the cooldown short, for speed.
@@ -14,7 +15,7 @@ from channels.testing import WebsocketCommunicator
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from realtime.client_limits import ClientLimitMiddleware
+from realtime_kit.client_limits import ClientLimitMiddleware
 from tests.live_server import LiveServer
 from tests.sockets import close_code, receive_json
 
@@ -136,11 +137,17 @@ async def test_a_client_over_its_message_budget_is_closed_then_cools_down(server
     assert "Traceback" not in server.log()
 
 
-async def test_an_oversize_message_starts_the_cooldown_too(server):
+async def test_an_oversize_message_is_closed_with_1009_logged_once_and_cools(server):
     address = "10.1.0.4"
     async with chat(server, address) as socket:
         await socket.send(json.dumps({"message": "x" * 8000}))
         assert await close_code(socket) == 1009  # uvicorn's own size cap
+    lines = log_lines(server, f"client {address} sent a message over")
+    assert len(lines) == 1
+    assert " WARNING " in lines[0]
+    assert "Websocket closed (1009)" in lines[0]
+    assert "WEBSOCKET_MAX_MESSAGE_BYTES" in lines[0]
+    assert "/ws/chat/caps/" in lines[0]
     assert await refused(server, address) == 403
     await asyncio.sleep(COOLDOWN + 0.2)
     async with chat(server, address):
@@ -177,6 +184,43 @@ async def test_nested_json_gets_an_error_reply_on_uvicorn(server, frame):
         for _ in range(2):  # and the socket lives on
             await socket.send(frame)
             assert (await receive_json(socket))["type"] == "error"
+    assert "Traceback" not in server.log()
+
+
+async def test_a_foreign_origin_is_refused_with_403_and_one_warning(server):
+    address = "10.1.0.7"
+    with pytest.raises(InvalidStatus) as refusal:
+        async with connect(
+            f"{server.ws_url}/ws/chat/caps/",
+            origin="http://evil.example",
+            additional_headers={"X-Forwarded-For": address},
+            open_timeout=5,
+        ):
+            pass
+    assert refusal.value.response.status_code == 403
+    lines = log_lines(server, "evil.example")
+    assert len(lines) == 1
+    assert " WARNING " in lines[0]
+    assert "origin 'http://evil.example' is not one of ALLOWED_HOSTS" in lines[0]
+    assert "DJANGO_ALLOWED_HOSTS" in lines[0]
+    # The site's own origin still opens.
+    async with chat(server, address):
+        pass
+
+
+async def test_an_unknown_route_is_refused_with_404_and_one_warning(server):
+    with pytest.raises(InvalidStatus) as refusal:
+        async with connect(
+            f"{server.ws_url}/ws/kit/nowhere/",
+            origin=server.origin,
+            additional_headers={"X-Forwarded-For": "10.1.0.8"},
+            open_timeout=5,
+        ):
+            pass
+    assert refusal.value.response.status_code == 404
+    lines = log_lines(server, "/ws/kit/nowhere/")
+    [line] = [line for line in lines if " WARNING " in line]
+    assert "no route for path" in line
     assert "Traceback" not in server.log()
 
 

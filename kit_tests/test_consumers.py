@@ -1,190 +1,140 @@
-"""The async consumers' mixin: its dispatch loop keeps Channels' order and pace."""
+"""The kit's consumer bases: Channels' consumers, less the per-message hop to the
+sync thread while no database connection is open (realtime_kit/consumers.py)."""
 
-import asyncio
+import contextlib
 
+import channels.consumer
 import pytest
-from channels.generic.websocket import AsyncWebsocketConsumer, WebsocketConsumer
-from django.db.backends.signals import connection_created
+from asgiref.sync import sync_to_async
+from asgiref.testing import ApplicationCommunicator
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth import get_user_model
+from django.db import connections
 
-import realtime.consumers
-from realtime.consumers import RealtimeConsumerMixin, dispatch_one_at_a_time
+from config.asgi import application
+from realtime_kit.consumers import (
+    AsyncJsonWebsocketConsumer,
+    AsyncWebsocketConsumer,
+    holds_open_connection,
+)
+from tests.clients import ORIGIN, logged_in_browser, served_at
 
-
-def inbox_of(messages):
-    """An inbox that returns `messages` one by one, then waits forever."""
-    pending = list(messages)
-
-    async def receive():
-        if pending:
-            return pending.pop(0)
-        await asyncio.get_running_loop().create_future()
-
-    return receive
+pytestmark = pytest.mark.usefixtures("no_connection_open")
 
 
-async def run_until(done, inboxes, dispatch):
-    loop = asyncio.create_task(dispatch_one_at_a_time(inboxes, dispatch))
-    await asyncio.wait_for(done.wait(), 1)
-    loop.cancel()
-    await asyncio.gather(loop, return_exceptions=True)
-
-
-async def test_each_inbox_is_dispatched_in_its_own_order():
-    client = inbox_of([("client", n) for n in range(5)])
-    layer = inbox_of([("layer", n) for n in range(5)])
-    seen, done = [], asyncio.Event()
-
-    async def dispatch(message):
-        seen.append(message)
-        if len(seen) == 10:
-            done.set()
-
-    await run_until(done, [client, layer], dispatch)
-    assert [n for source, n in seen if source == "client"] == list(range(5))
-    assert [n for source, n in seen if source == "layer"] == list(range(5))
-
-
-async def test_handlers_run_one_at_a_time():
-    running, most, seen, done = 0, 0, 0, asyncio.Event()
-
-    async def dispatch(message):
-        nonlocal running, most, seen
-        running += 1
-        most = max(most, running)
-        await asyncio.sleep(0.001)
-        running -= 1
-        seen += 1
-        if seen == 6:
-            done.set()
-
-    await run_until(done, [inbox_of(range(3)), inbox_of(range(3))], dispatch)
-    assert most == 1
-
-
-async def test_an_inbox_is_read_again_only_after_its_message_was_handled():
-    taken = 0
-    release = asyncio.Event()
-
-    async def receive():
-        nonlocal taken
-        taken += 1
-        return taken
-
-    async def dispatch(message):
-        await release.wait()
-
-    loop = asyncio.create_task(dispatch_one_at_a_time([receive], dispatch))
-    await asyncio.sleep(0.05)
-    assert taken == 1  # the message in its handler, none taken ahead (as Channels)
-    release.set()
-    await asyncio.sleep(0.05)
-    assert taken > 2
-    loop.cancel()
-    await asyncio.gather(loop, return_exceptions=True)
-
-
-async def test_an_inbox_that_raises_ends_the_loop_with_its_error():
-    async def broken():
-        raise ConnectionError("the layer is down")
-
-    async def dispatch(message):
-        pass
-
-    with pytest.raises(ConnectionError, match="the layer is down"):
-        await asyncio.wait_for(
-            dispatch_one_at_a_time([inbox_of([]), broken], dispatch), 1
-        )
-
-
-async def test_a_handler_error_ends_the_loop_and_stops_the_readers():
-    reading = []
-
-    async def receive():
-        reading.append(asyncio.current_task())
-        return {"type": "boom"}
-
-    async def dispatch(message):
-        raise ValueError("handler failed")
-
-    with pytest.raises(ValueError, match="handler failed"):
-        await asyncio.wait_for(dispatch_one_at_a_time([receive], dispatch), 1)
-    assert all(reader.done() for reader in reading)
-
-
-async def test_handlers_run_in_the_task_that_runs_the_loop():
-    seen, done = [], asyncio.Event()
-
-    async def dispatch(message):
-        seen.append(asyncio.current_task())
-        if len(seen) == 4:
-            done.set()
-
-    async def consumer():
-        await dispatch_one_at_a_time([inbox_of(range(2)), inbox_of(range(2))], dispatch)
-
-    task = asyncio.create_task(consumer())
-    await asyncio.wait_for(done.wait(), 1)
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
-    assert seen == [task] * 4
-
-
-def test_the_mixin_refuses_a_sync_consumer_at_once():
-    with pytest.raises(TypeError, match="async consumers only"):
-
-        class SyncEcho(RealtimeConsumerMixin, WebsocketConsumer):
-            pass
-
-
-class Recorder(RealtimeConsumerMixin, AsyncWebsocketConsumer):
+class Echo(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
-        self.seen.append(text_data)
+        await self.send(text_data=text_data)
 
 
-@pytest.mark.parametrize("opened", [False, True])
-async def test_stale_connections_are_closed_before_each_handler_once_any_exist(
-    monkeypatch, opened
-):
-    hops = []
+class CountsUsers(AsyncJsonWebsocketConsumer):
+    """Answers each message with the number of users, through the async ORM."""
 
-    async def close_old_connections():
-        hops.append(True)
-
-    monkeypatch.setattr(
-        realtime.consumers, "aclose_old_connections", close_old_connections
-    )
-    monkeypatch.setattr(realtime.consumers, "database_opened", opened)
-    consumer = Recorder()
-    consumer.seen = []
-    await consumer.dispatch({"type": "websocket.receive", "text": "hi"})
-    assert consumer.seen == ["hi"]
-    assert hops == ([True] if opened else [])
+    async def receive_json(self, content):
+        if content.get("query"):
+            await self.send_json({"users": await get_user_model().objects.acount()})
+        else:
+            await self.send_json({"open": holds_open_connection()})
 
 
-def test_the_first_database_connection_is_noted(monkeypatch):
-    monkeypatch.setattr(realtime.consumers, "database_opened", False)
-    connection_created.send(sender=None, connection=None)
-    assert realtime.consumers.database_opened
+class ClosingCommunicator(WebsocketCommunicator):
+    """Channels' WebsocketCommunicator, without its patch that turns
+    channels.db.close_old_connections into a no-op while a test waits on it:
+    here connections close as they do under a real server."""
+
+    async def send_input(self, message):
+        return await ApplicationCommunicator.send_input(self, message)
+
+    async def receive_output(self, timeout=1):  # noqa: ASYNC109 (its signature)
+        return await ApplicationCommunicator.receive_output(self, timeout)
 
 
-async def test_the_loop_ends_when_an_inbox_swallows_its_cancellation():
-    """An inbox cancelled as it returns may hand back a message instead (Python
-    3.11's wait_for can): the loop must end all the same, or the consumer never
-    finishes and daphne kills it with a WARNING line."""
+@contextlib.asynccontextmanager
+async def open_websocket(path, cookie=None):
+    headers = [(b"origin", ORIGIN)]
+    if cookie is not None:
+        headers.append((b"cookie", cookie))
+    client = ClosingCommunicator(application, path, headers=headers)
+    connected, _ = await client.connect()
+    assert connected
+    try:
+        yield client
+    finally:
+        await client.disconnect()
 
-    async def swallowing():
-        try:
-            await asyncio.get_running_loop().create_future()
-        except asyncio.CancelledError:
-            return {"type": "late"}
 
-    class Stop(Exception):
-        pass
+@pytest.fixture
+def hops(monkeypatch):
+    """Every hop Channels' dispatch makes to close old connections, counted."""
+    made = []
+    original = channels.consumer.aclose_old_connections
 
-    async def dispatch(message):
-        raise Stop
+    async def counted():
+        made.append(holds_open_connection())
+        await original()
 
-    with pytest.raises(Stop):
-        await asyncio.wait_for(
-            dispatch_one_at_a_time([inbox_of(["stop"]), swallowing], dispatch), 1
-        )
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counted)
+    return made
+
+
+@pytest.fixture
+def no_connection_open(transactional_db):
+    """This test's setup opened a connection in the main thread: closed here,
+    outside the event loop, where Django lets it close."""
+    connections.close_all()
+
+
+async def close_every_connection():
+    """Close what the test opened on the sync thread; none may be left open."""
+    await sync_to_async(connections.close_all)()
+    assert not holds_open_connection()
+
+
+async def test_no_hop_while_no_connection_is_open(hops):
+    await close_every_connection()
+    with served_at("/ws/kit/echo/", Echo) as path:
+        async with open_websocket(path) as client:
+            for number in range(5):
+                await client.send_to(text_data=str(number))
+                assert await client.receive_from() == str(number)
+    assert hops == []
+
+
+async def test_no_hop_after_a_logged_in_handshake(hops):
+    """AuthMiddlewareStack reads the session and the user on the sync thread and
+    closes its connection there: the socket's messages then pay no hop."""
+    user = await get_user_model().objects.acreate(username="kit-hops")
+    browser = await logged_in_browser(user)
+    await close_every_connection()
+    with served_at("/ws/kit/echo/", Echo) as path:
+        async with open_websocket(path, cookie=browser.cookie) as client:
+            assert not holds_open_connection()
+            for number in range(5):
+                await client.send_to(text_data=str(number))
+                assert await client.receive_from() == str(number)
+    assert hops == []
+
+
+async def test_an_async_orm_connection_is_closed_by_the_next_messages_hop(hops):
+    assert connections["default"].settings_dict["CONN_MAX_AGE"] == 0
+    await close_every_connection()
+    with served_at("/ws/kit/users/", CountsUsers) as path:
+        async with open_websocket(path) as client:
+            await client.send_json_to({"query": True})
+            assert await client.receive_json_from() == {"users": 0}
+            assert hops == []  # nothing was open before it
+            assert holds_open_connection()  # the async ORM left it open
+            await client.send_json_to({})
+            # The hop ran with a connection open, and closed it.
+            assert await client.receive_json_from() == {"open": False}
+            assert hops == [True]
+            await client.send_json_to({})
+            assert await client.receive_json_from() == {"open": False}
+            assert hops == [True]  # and the next message paid nothing
+
+
+async def test_a_message_without_a_handler_is_still_an_error():
+    await close_every_connection()
+    consumer = Echo()
+    with pytest.raises(ValueError, match=r"No handler for message type kit\.nothing"):
+        await consumer.dispatch({"type": "kit.nothing"})

@@ -39,7 +39,7 @@ async def test_readyz_names_what_failed_with_one_warning_each(tmp_path, caplog):
     with override_settings(CACHES=broken_cache):
         status, body = await get("/readyz")
     assert (status, body) == (503, {"status": "unavailable", "failed": ["cache"]})
-    lines = [r for r in caplog.records if r.name == "realtime.health"]
+    lines = [r for r in caplog.records if r.name == "realtime_kit.health"]
     assert len(lines) == 1
     assert lines[0].levelno == logging.WARNING
     assert lines[0].getMessage().startswith("Not ready: cache failed")

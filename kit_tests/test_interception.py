@@ -4,7 +4,7 @@ import pytest
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.testing import WebsocketCommunicator
 
-from realtime.interception import WebsocketInterceptionMiddleware
+from realtime_kit.interception import WebsocketInterceptionMiddleware
 
 # Channels closes stale database connections when a socket disconnects.
 pytestmark = pytest.mark.django_db(transaction=True)

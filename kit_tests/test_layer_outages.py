@@ -5,19 +5,18 @@ import logging
 
 import pytest
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels.testing import WebsocketCommunicator
 
-from realtime.layer_outages import LayerOutageMiddleware
-from realtime.memory_layer import MemoryChannelLayer
+from realtime_kit.layer_outages import LayerOutageMiddleware
 from tests.clients import communicator, open_websocket
 
 # Channels closes stale database connections when a socket disconnects.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class FailingChannelLayer(MemoryChannelLayer):
-    """The in-memory layer, whose every operation fails while `down` is set."""
+class FailingChannelLayer(InMemoryChannelLayer):
+    """Channels' in-memory layer, whose every operation fails while `down` is set."""
 
     down = False
     # The pub/sub layer subscribes in new_channel, so it fails there too.

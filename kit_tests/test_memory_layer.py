@@ -14,7 +14,7 @@ import pytest
 from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer
 
-from realtime.memory_layer import MemoryChannelLayer, copy_message
+from realtime_kit.memory_layer import MemoryChannelLayer, copy_message
 
 
 @pytest.fixture(
@@ -335,7 +335,7 @@ async def test_group_send_logs_one_info_line_for_its_full_members(ours, caplog):
     await join(ours, "room", "full", "ready")
     for _ in range(3):
         await ours.send("full", {"type": "n"})
-    with caplog.at_level(logging.INFO, logger="realtime.memory_layer"):
+    with caplog.at_level(logging.INFO, logger="realtime_kit.memory_layer"):
         await ours.group_send("room", {"type": "chat"})
     assert [r.getMessage() for r in caplog.records] == [
         "1 of 2 channels over capacity in group room"

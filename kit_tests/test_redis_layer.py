@@ -1,52 +1,72 @@
-"""The Redis channel layer's configuration.
+"""The queue-based Redis layer (realtime_kit/redis_layer.py): channels-redis's
+RedisChannelLayer on a pool that waits when full, through its public create_pool.
 
-Every consumer test of this project runs on this layer and a real Redis
-(tests/settings.py); chat/tests/test_outage_redis.py stops that Redis under a
-running server.
+test_redis_pressure.py drives it with bursts on real servers; test_redis_outage.py
+stops its Redis under a running server.
 """
 
 import asyncio
 import os
 
 import pytest
-import redis
-from channels_redis.core import RedisChannelLayer
+from channels_redis.core import RedisChannelLayer as ChannelsRedisLayer
+from redis.asyncio import BlockingConnectionPool
 
 from config import channel_layer
-from realtime import redis_layer as realtime_redis_layer
+from realtime_kit.redis_layer import RedisChannelLayer
 
 
-def test_the_project_settings_choose_redis():
+@pytest.fixture
+def redis_url():
+    return os.environ["REDIS_URL"]  # set by tests/settings.py
+
+
+def test_the_project_settings_choose_it():
     backend = channel_layer.CHANNEL_LAYERS["default"]["BACKEND"]
-    assert backend == "realtime.redis_layer.RedisChannelLayer"
+    assert backend == "realtime_kit.redis_layer.RedisChannelLayer"
 
 
 def test_layer_connections_outwait_the_blocking_receive():
     """A socket timeout shorter than BZPOPMIN's block kills idle sockets (1011)."""
     (host,) = channel_layer.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]
-    assert host["socket_timeout"] > RedisChannelLayer.brpop_timeout
+    assert host["socket_timeout"] > ChannelsRedisLayer.brpop_timeout
 
 
-@pytest.mark.slow
-async def test_a_member_whose_consumer_is_gone_leaves_and_a_live_one_stays():
-    """A channel that stopped receiving without group_discard (its consumer
-    failed) is removed; one still receiving is kept past group_expiry."""
-    layer = realtime_redis_layer.RedisChannelLayer(
-        hosts=[os.environ["REDIS_URL"]], group_expiry=3
+def test_an_address_gets_a_blocking_pool_with_the_hosts_options(redis_url):
+    layer = RedisChannelLayer(
+        hosts=[{"address": redis_url, "socket_timeout": 15}],
+        max_connections=7,
+        pool_timeout=2,
     )
-    live, gone = await layer.new_channel(), await layer.new_channel()
-    await layer.group_add("healing", live)
-    await layer.group_add("healing", gone)
-    receiving = asyncio.create_task(layer.receive(live))
-    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    pool = layer.create_pool(0)
+    assert isinstance(pool, BlockingConnectionPool)
+    assert pool.max_connections == 7
+    assert pool.timeout == 2
+    assert pool.connection_kwargs["socket_timeout"] == 15
+    # The layer's own host entry is left as it was.
+    assert layer.hosts[0] == {"address": redis_url, "socket_timeout": 15}
+
+
+def test_sentinel_hosts_keep_channels_redis_pool():
+    sentinel = {"sentinels": [("127.0.0.1", 1)], "master_name": "kit"}
+    layer = RedisChannelLayer(hosts=[sentinel])
+    assert not isinstance(layer.create_pool(0), BlockingConnectionPool)
+
+
+async def test_a_full_pool_makes_callers_wait_not_fail(redis_url):
+    """Twenty sends at once through two connections: all arrive."""
+    layer = RedisChannelLayer(
+        hosts=[{"address": redis_url, "socket_timeout": 15}],
+        max_connections=2,
+        pool_timeout=5,
+    )
     try:
-        await asyncio.sleep(2.5)  # refreshes at 1 s and 2 s
-        assert client.zrange("asgi:group:healing", 0, -1) == [live.encode()]
-        await asyncio.sleep(2)  # past group_expiry: still a member
-        assert client.zrange("asgi:group:healing", 0, -1) == [live.encode()]
-        await layer.group_send("healing", {"type": "hello"})
-        assert (await asyncio.wait_for(receiving, 5))["type"] == "hello"
+        channel = await layer.new_channel()
+        await asyncio.gather(
+            *(layer.send(channel, {"type": "n", "n": n}) for n in range(20))
+        )
+        received = [(await layer.receive(channel))["n"] for _ in range(20)]
+        assert sorted(received) == list(range(20))
     finally:
-        receiving.cancel()
-        client.close()
         await layer.flush()
+        await layer.close_pools()

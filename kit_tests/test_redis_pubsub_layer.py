@@ -1,19 +1,20 @@
 """The Redis pub/sub channel layer, on a real Redis server.
 
-Every consumer test of this project runs on it (tests/settings.py). Here two
-layer instances stand for two server processes, on the tests' Redis;
-chat/tests/test_outage_redis_pubsub.py stops a Redis under a running server.
+The pub/sub bake uses channels-redis's layer as it is; these tests state what
+it does and does not promise. Two layer instances stand for two server
+processes, on the tests' Redis; test_redis_pubsub_outage.py stops a Redis
+under a running server.
 """
 
 import asyncio
 import os
 
 import pytest
+from channels_redis.pubsub import RedisPubSubChannelLayer
 
 from config import channel_layer
-from realtime.redis_layer import RedisPubSubChannelLayer
 
-BACKEND = "realtime.redis_layer.RedisPubSubChannelLayer"
+BACKEND = "channels_redis.pubsub.RedisPubSubChannelLayer"
 
 # Channels closes stale database connections when a socket disconnects.
 pytestmark = pytest.mark.django_db(transaction=True)

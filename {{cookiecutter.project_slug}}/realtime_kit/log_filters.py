@@ -27,6 +27,8 @@ class PlainLine(logging.Filter):
             return True
         if record.exc_info and record.exc_info[1] is not None:
             error = record.exc_info[1]
+            # The message as logged: what OncePerInterval counts as the same.
+            record.template = record.msg
             record.msg = f"{record.getMessage()} ({type(error).__name__}: {error})"
             record.args = None
         record.levelno = logging.WARNING
@@ -44,7 +46,7 @@ class OncePerInterval(logging.Filter):
         self.seen = {}  # (logger, message template) -> [next time, held count]
 
     def filter(self, record):
-        key = (record.name, str(record.msg))
+        key = (record.name, str(getattr(record, "template", record.msg)))
         now = time.monotonic()
         entry = self.seen.get(key)
         if entry is not None and now < entry[0]:
