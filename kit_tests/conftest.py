@@ -5,6 +5,8 @@ and runs it there. A module listed in MODULE_LAYERS runs only on those layers;
 a test marked `layers(...)` likewise; the rest run everywhere.
 """
 
+import os
+
 import pytest
 from django.conf import settings
 
@@ -22,6 +24,7 @@ MODULE_LAYERS = {
     "test_redis_outage.py": {REDIS},
     "test_redis_pubsub_outage.py": {PUBSUB},
     "test_redis_readyz.py": {REDIS, PUBSUB},
+    "test_redis_receive_cancel.py": {REDIS},
 }
 
 
@@ -51,6 +54,12 @@ def pytest_collection_modifyitems(config, items):
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+
+
+@pytest.fixture
+def redis_url():
+    """The Redis of this test run, on Redis bakes (set by tests/settings.py)."""
+    return os.environ["REDIS_URL"]
 
 
 @pytest.fixture(scope="session")

@@ -208,7 +208,7 @@ async def test_a_foreign_origin_is_refused_with_403_and_one_warning(server):
         pass
 
 
-async def test_an_unknown_route_is_refused_with_404_and_one_warning(server):
+async def test_an_unknown_route_is_refused_with_403_and_one_warning(server):
     with pytest.raises(InvalidStatus) as refusal:
         async with connect(
             f"{server.ws_url}/ws/kit/nowhere/",
@@ -217,7 +217,7 @@ async def test_an_unknown_route_is_refused_with_404_and_one_warning(server):
             open_timeout=5,
         ):
             pass
-    assert refusal.value.response.status_code == 404
+    assert refusal.value.response.status_code == 403
     lines = log_lines(server, "/ws/kit/nowhere/")
     [line] = [line for line in lines if " WARNING " in line]
     assert "no route for path" in line

@@ -190,3 +190,26 @@ def test_the_kit_passes_its_tests(kit_bakes, pythons, version_set, layer):
     print(f"\n{version_set} {layer}: {summary[0]} in {seconds:.1f} s")
     print(f"  {versions(python)}")
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+
+
+def test_the_database_outage_layer_on_postgresql(tmp_path, require_postgresql):
+    """The one kit test that needs a PostgreSQL bake, on this virtualenv."""
+    require_postgresql()
+    project = bake(tmp_path, **COMBINATIONS["postgresql"])
+    shutil.copytree(
+        KIT_TESTS_DIR,
+        project / "tests" / "kit",
+        ignore=shutil.ignore_patterns("__pycache__", "ruff.toml"),
+    )
+    environment = clean_environment()
+    environment.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/kit/test_database_outage.py", "-q"],
+        cwd=project,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    assert " passed" in result.stdout and " skipped" not in result.stdout

@@ -1,10 +1,8 @@
 """Sockets end with the login that opened them, on every process.
 
-A logout closes the sockets of its session, and its unused websocket tickets
-open nothing. A user deactivated, or whose password changed, loses every
-socket: Django ends the other sessions then (their session hash no longer
-matches), and the session that changed the password gets a new key
-(update_session_auth_hash), so its old sockets would outlive its logout.
+A logout closes its session's sockets and refuses its unused tickets; a user
+deactivated, or whose password changed, loses every socket (the session that
+changed it gets a new key, so its old sockets would outlive its logout).
 https://docs.djangoproject.com/en/5.2/topics/auth/default/#session-invalidation-on-password-change
 """
 

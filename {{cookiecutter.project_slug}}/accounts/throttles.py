@@ -1,9 +1,8 @@
-"""Throttles on password guessing and signups: counts in the cache, per window.
+"""Throttles on password guessing and signups, counted in Django's cache.
 
 Failed logins per client address and per account (LOGIN_FAILURES_*), signups
-per client address (SIGNUPS_PER_ADDRESS*). A throttled login is refused before
-its password is hashed. Counts live in Django's cache (Redis with a Redis
-layer: shared by every process), in a window from the first event. Django's cache API:
+per address (SIGNUPS_PER_ADDRESS*); a throttled login is refused before its
+password is hashed. Why: docs/decisions.md, "Login throttles".
 https://docs.djangoproject.com/en/5.2/topics/cache/#the-low-level-cache-api
 """
 

@@ -1,10 +1,8 @@
 """Channel layer and cache: Redis pub/sub, shared by every server process.
 
 One PUBLISH per send or group_send, whatever the group size: faster than the
-queue-based layer, but at most once (a message published while a process is
-not subscribed is lost), no capacity, no expiry, no `runworker` work sharing,
-and beta in channels-redis. What it does and does not promise:
-docs/decisions.md#redis-pubsub.
+queue-based layer, but at most once, with no capacity, no expiry, no
+`runworker` work sharing, and beta: docs/decisions.md#redis-pubsub.
 https://github.com/django/channels_redis#usage
 """
 

@@ -1,13 +1,8 @@
 """Send a notification to every open socket of a user, on every server process.
 
-From a view, a job or a command (sync code):
-
-    from notifications.push import notify
-    notify(user, "Your export is ready")
-
-and from async code, `await anotify(user, "...")`. Each socket of that user on
-/ws/notifications/ receives {"type": "notification", "message": "<text>"}; a user
-with no socket open receives nothing (nothing is stored).
+`notify(user, "Your export is ready")` from sync code, `await anotify(...)` from
+async code. Each of the user's sockets on /ws/notifications/ receives
+{"type": "notification", "message": ...}; nothing is stored for later.
 https://channels.readthedocs.io/en/stable/topics/channel_layers.html#using-outside-of-consumers
 """
 

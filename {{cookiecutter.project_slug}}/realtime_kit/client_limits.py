@@ -1,9 +1,8 @@
 """Caps per client address, summed over all of its websockets: the outermost layer.
 
 Sockets at once, handshakes and messages per second, and a cooldown after a
-4008, 1007 or 1009 close (WEBSOCKET_CLIENT_*); per process, in memory, so they
-hold while Redis is down. A refused address gets one log line a minute, the
-next one counting those left out. Details: docs/decisions.md#caps-per-client-address.
+4008, 1007 or 1009 close (WEBSOCKET_CLIENT_*); per process, in memory. A refused
+address gets one log line a minute: docs/decisions.md#caps-per-client-address.
 https://asgi.readthedocs.io/en/latest/specs/www.html#websocket
 """
 

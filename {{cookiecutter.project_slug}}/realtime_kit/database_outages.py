@@ -1,14 +1,8 @@
-"""When the database is down: one log line per socket and a refused handshake,
-not a traceback.
+"""When the database is down: one ERROR line per socket, not a traceback.
 
-With the database unreachable, AuthMiddlewareStack's session lookup (any
-handshake carrying a session cookie) or a consumer's query raises Django's
-OperationalError or InterfaceError; the server would log some 140 lines of
-traceback and fail the handshake with 500. This middleware catches those two,
-logs one ERROR line (the error's first line), and ends the socket: refused at
-the handshake (HTTP 403), or closed with 4011 once
-open. Any other error propagates. Nothing is retried: once the database is
-back, new sockets work.
+Django's OperationalError and InterfaceError that escape the stack (the session
+lookup of any handshake with a cookie, a consumer's query) end the socket:
+refused at the handshake (403), or closed with 4011. Other errors propagate.
 https://docs.djangoproject.com/en/5.2/ref/exceptions/#database-exceptions
 """
 

@@ -1,28 +1,8 @@
 """A base ASGI middleware that sees every websocket message of a connection, both ways.
 
-Subclass it and override any of:
-- on_receive(connection, message): client to application; return the message,
-  a changed one, or None to drop it;
-- on_send(connection, message): application to client, the same way;
-- on_error(connection, error): the application raised; return True once
-  handled, False to let it propagate;
-- on_finish(connection, error): the application returned (error is None) or raised.
-
-For example, a middleware that drops empty text frames:
-
-    class DropEmptyFrames(WebsocketInterceptionMiddleware):
-        async def on_receive(self, connection, message):
-            if message["type"] == "websocket.receive" and message.get("text") == "":
-                return None  # the application never sees it
-            return message
-
-`connection` is one InterceptedConnection per socket: its scope, a `state`
-dict for the subclass, and close(code). Once the socket is closed (by either
-side, or the server finds the client gone), later sends from the application
-are dropped quietly: a server would raise on them. A middleware that
-overrides no hook adds nothing to a connection, and other scopes than
-websocket pass straight through.
-
+Override on_receive / on_send (return the message, a changed one, or None to drop
+it), on_error (True once handled) or on_finish. Once the socket is closed, later
+sends from the application are dropped quietly. Example: realtime_kit/README.md.
 https://asgi.readthedocs.io/en/latest/specs/www.html#websocket
 """
 

@@ -1,14 +1,8 @@
-"""When the channel layer's backend is down: one log line per socket, not a traceback.
+"""When the channel layer's backend is down: one ERROR line per socket, not a traceback.
 
-With Redis unreachable, a consumer's layer call (new_channel, group_add,
-group_send, group_discard, or the receive loop every consumer with a layer
-runs) raises a connection error; daphne would log a traceback and close with
-1011. This middleware catches connection errors (OSError, and redis-py's
-ConnectionError and TimeoutError) that escape the consumer, logs one ERROR
-line, and ends the socket: refused at the handshake, or closed with 4011. Any
-other error propagates as before. Nothing is retried: clients reconnect, and
-once Redis is back new sockets work without a restart.
-
+Connection errors (OSError, redis-py's ConnectionError and TimeoutError) that
+escape a consumer end its socket: refused at the handshake, or closed with 4011.
+Other errors propagate. Nothing is retried: clients reconnect.
 https://channels.readthedocs.io/en/stable/topics/channel_layers.html
 """
 

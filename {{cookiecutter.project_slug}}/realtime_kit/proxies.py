@@ -1,11 +1,8 @@
 """Says once when a proxy's forwarded headers are not believed: its clients are one.
 
-Under `manage.py serve`, uvicorn believes X-Forwarded-For and X-Forwarded-Proto
-only from SERVER_FORWARDED_ALLOW_IPS, and then makes the forwarded address the
-scope's client. A request that carries X-Forwarded-For while its client is none
-of the forwarded addresses came through a proxy left out of that setting: every
-client behind it shares the proxy's address, so each per-address cap and
-throttle holds them all back together. One WARNING line per process says so.
+A request with X-Forwarded-For whose peer is not in SERVER_FORWARDED_ALLOW_IPS
+came through an untrusted proxy: every client behind it shares one address for
+the per-address caps and throttles. One WARNING line per process says so.
 https://www.uvicorn.org/settings/#http
 """
 

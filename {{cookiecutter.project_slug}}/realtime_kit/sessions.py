@@ -1,9 +1,8 @@
 """Sockets that close (4001) when their session logs out, or their user's login ends.
 
-Inside AuthMiddlewareStack: each socket of a logged-in session listens on a
-channel-layer group named after a hash of the session key (the key itself is
-a credential), and each socket of a user on one named after the user's key;
-end_session_sockets() and end_user_sockets() tell a group, on every process.
+Inside AuthMiddlewareStack: each logged-in socket listens on a group named after
+a hash of its session key and one named after its user; end_session_sockets()
+and end_user_sockets() tell a group, on every process.
 https://channels.readthedocs.io/en/stable/topics/channel_layers.html#groups
 """
 

@@ -1,11 +1,8 @@
 """Websocket tickets: short-lived, single-use proofs of a user, for cookie-less clients.
 
-A logged-in user gets a ticket (POST /accounts/ws-ticket/, or `manage.py
-ws_ticket <username>`); the client offers the subprotocols ["ticket",
-"<ticket>"]; the server selects "ticket" and scope["user"] is the ticket's user.
-Good for WEBSOCKET_TICKET_SECONDS and one handshake, tied to the session that
-asked for it (its logout refuses the ticket and closes the socket). Tickets
-never travel in a URL. Details: docs/decisions.md#websocket-tickets.
+Issued by POST /accounts/ws-ticket/ or `manage.py ws_ticket`, offered as the
+subprotocols ["ticket", "<ticket>"], good for WEBSOCKET_TICKET_SECONDS and one
+handshake, tied to the session that asked: docs/decisions.md#websocket-tickets.
 https://docs.djangoproject.com/en/5.2/topics/signing/
 """
 

@@ -1,9 +1,7 @@
-"""A private PostgreSQL cluster for the tests: initdb and pg_ctl in a temporary
-directory, on a free port, stopped by its own pid.
+"""A private PostgreSQL cluster for the tests, on a free port, stopped by its own pid.
 
-The binaries are the initdb on PATH, else the newest of Debian's
-/usr/lib/postgresql/<version>/bin. As root (containers, CI) the cluster runs as
-the `postgres` user, since PostgreSQL refuses to run as root.
+initdb and pg_ctl from PATH, else the newest of Debian's
+/usr/lib/postgresql/<version>/bin; as root the cluster runs as `postgres`.
 https://www.postgresql.org/docs/current/app-initdb.html
 """
 

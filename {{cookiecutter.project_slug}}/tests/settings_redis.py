@@ -1,9 +1,8 @@
-"""Settings for the tests: the project's own, on a Redis of their own and on the
-tests' own database (tests/database.py).
+"""Settings for the tests: the project's own, on their own Redis and database.
 
-TEST_REDIS_URL names one when set; otherwise a private redis-server starts on a
-free port for this test run (tests/redis_server.py) and stops when it ends. The
-REDIS_URL of .env (your development Redis) is never used.
+TEST_REDIS_URL names a Redis when set; otherwise a private redis-server starts
+on a free port for this test run (tests/redis_server.py). The REDIS_URL of .env
+(your development Redis) is never used.
 """
 
 import os

@@ -1,9 +1,7 @@
 """`manage.py serve`: the production server (uvicorn), configured from the settings.
 
-SERVER_BIND, SERVER_PROCESSES, SERVER_FORWARDED_ALLOW_IPS, SERVER_SHUTDOWN_SECONDS,
-WEBSOCKET_PING_SECONDS, WEBSOCKET_PING_TIMEOUT_SECONDS, WEBSOCKET_MAX_MESSAGE_BYTES
-(see .env.example). The system checks run first: several processes on the in-memory
-layer are refused (realtime_kit.E002).
+SERVER_* and WEBSOCKET_PING_*, WEBSOCKET_MAX_MESSAGE_BYTES (.env.example). The
+system checks run first: several processes on the in-memory layer are refused.
 """
 
 from django.core.management.base import BaseCommand
