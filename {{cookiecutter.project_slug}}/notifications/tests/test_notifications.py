@@ -4,14 +4,12 @@ import logging
 import os
 import subprocess
 import sys
-from io import StringIO
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.test import Client
 
 from notifications.push import anotify
@@ -48,50 +46,64 @@ async def test_every_socket_of_the_user_hears_it_and_nobody_else():
         assert await theirs.receive_nothing(timeout=0.1)
 
 
-in_process_layer = pytest.mark.skipif(
-    not layer_is_in_process(), reason="the in-memory layer's behaviour"
-)
-crossing_layer = pytest.mark.skipif(
-    layer_is_in_process(), reason="needs a layer that crosses processes (Redis)"
-)
-
-
-@in_process_layer
-def test_the_notify_command_refuses_an_in_process_layer_and_says_why():
-    result = subprocess.run(
-        [sys.executable, "manage.py", "notify", "ada", "hello"],
+def manage(database, *arguments):
+    """`manage.py` in a process of its own, as from a shell: the tests' settings
+    and layer (the same Redis on a Redis layer), on a database file of its own."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *arguments],
         cwd=settings.BASE_DIR,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"},
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "LIVE_SERVER_DATABASE": str(database),
+        },
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
-    assert result.returncode == 1
-    assert result.stdout == ""
-    assert result.stderr.startswith("CommandError: Not sent: the channel layer")
-    assert "does not cross processes" in result.stderr
-    assert "/notifications/" in result.stderr
-    assert "Traceback" not in result.stderr
 
 
-@crossing_layer
-async def test_the_notify_command_sends_to_a_user():
-    ada = await get_user_model().objects.acreate(username="ada")
-    browser = await logged_in_browser(ada)
-    async with open_websocket("/ws/notifications/", cookie=browser.cookie) as client:
-        output = StringIO()
-        await sync_to_async(call_command)(
-            "notify", "ada", "hello from the shell", stdout=output
-        )
-        reply = await client.receive_json_from()
-        assert reply["message"] == "hello from the shell"
-    assert output.getvalue().startswith("Sent to ada:")
+async def test_the_notify_command_from_a_shell_reaches_the_user_or_says_why_not(
+    tmp_path,
+):
+    database = tmp_path / "shell.sqlite3"
+    migrated = await sync_to_async(manage)(database, "migrate", "--no-input")
+    assert migrated.returncode == 0, migrated.stderr
+    made = await sync_to_async(manage)(
+        database,
+        *("shell", "-c"),
+        "from django.contrib.auth import get_user_model;"
+        "print(get_user_model().objects.create(username='ada').pk)",
+    )
+    user_pk = made.stdout.split()[-1]
 
+    if layer_is_in_process():
+        # In-memory: nothing the command sends can reach a server's sockets.
+        result = await sync_to_async(manage)(database, "notify", "ada", "hello")
+        assert result.returncode == 1
+        assert result.stdout == ""
+        assert result.stderr.startswith("CommandError: Not sent: the channel layer")
+        assert "does not cross processes" in result.stderr
+        assert "/notifications/" in result.stderr
+        assert "Traceback" not in result.stderr
+        return
 
-@crossing_layer
-def test_the_notify_command_refuses_an_unknown_user():
-    with pytest.raises(CommandError, match="No user 'nobody'"):
-        call_command("notify", "nobody", "hello")
+    # A Redis layer: what a server's socket of ada's would receive, from Redis.
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(f"notifications.user.{user_pk}", channel)
+    result = await sync_to_async(manage)(
+        database, "notify", "ada", "hello from the shell"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Sent to ada:")
+    assert await layer.receive(channel) == {
+        "type": "notification.message",
+        "message": "hello from the shell",
+    }
+    unknown = await sync_to_async(manage)(database, "notify", "nobody", "hello")
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == "CommandError: No user 'nobody'."
 
 
 async def test_the_form_sends_to_every_socket_of_its_user():
