@@ -121,13 +121,21 @@ def next_steps(slug, channel_layer, database):
     steps = f"\nCreated {slug}/. Next:\n  cd {slug}\n"
     if database == "postgresql":
         steps += (
-            f"  createdb {slug}  # the database of DATABASE_URL in .env;"
-            " or set DATABASE_URL to yours\n"
+            "  # A PostgreSQL server (Debian: sudo apt install postgresql; macOS:\n"
+            "  # brew install postgresql@17 && brew services start postgresql@17), a\n"
+            "  # role that may create databases (Debian: sudo -u postgres createuser\n"
+            "  # --createdb --pwprompt $USER), then:\n"
+            f"  createdb {slug}\n"
+            "  # and in .env: DATABASE_URL=postgresql://USER:PASSWORD@127.0.0.1:5432/"
+            f"{slug}\n"
         )
     if channel_layer != "in-memory":
         steps += (
-            "  redis-server --daemonize yes  # the channel layer needs a Redis;"
-            " or set REDIS_URL in .env to yours\n"
+            "  make redis   # in a terminal of its own: a private Redis on"
+            " 127.0.0.1:6379, .env's REDIS_URL\n"
+            "  # (or a Redis of your own: Debian: sudo apt install redis-server;\n"
+            "  # macOS: brew install redis && brew services start redis; or set\n"
+            "  # REDIS_URL in .env to yours)\n"
         )
     return steps + (
         "  make run    # virtualenv, dependencies, database, server on http://127.0.0.1:8000/\n"

@@ -1,12 +1,18 @@
 """Refuse answers that would give a broken project, before any file is written.
 
-Runs inside the freshly created project directory; when it exits non-zero,
-cookiecutter removes that directory again, so nothing is left behind.
-The checks are plain functions so that the template's tests can import them.
+Runs inside the freshly created project directory, after the last prompt; when it
+exits non-zero, cookiecutter removes that directory again, so nothing is left
+behind. Each bad answer gets one line (the answer, the rule), then a command
+that runs again with every answer kept, to fix only the bad one; cookiecutter
+then adds its own traceback, which no hook can prevent. The checks and the
+message are plain functions so that the template's tests can import them.
 """
 
+import json
 import keyword
+import os
 import re
+import shlex
 import sys
 
 # Top-level modules the generated project imports or ships: a project named
@@ -70,28 +76,82 @@ def answer_errors(answers):
     errors.extend(slug_errors(answers["project_slug"]))
     if not EMAIL_PATTERN.match(answers["author_email"]):
         errors.append(
-            f"author_email {answers['author_email']!r} is not an email address."
+            f"author_email {answers['author_email']!r} is not an email address "
+            "(one @, text on both sides, no spaces)."
         )
     return errors
 
 
-def main(answers):
-    errors = answer_errors(answers)
+def prompted_answers(context):
+    """The answers to the prompts (the context's public keys), in prompt order."""
+    answers = {
+        key: value
+        for key, value in context.items()
+        if not key.startswith("_") and isinstance(value, str)
+    }
+    try:
+        with open(os.path.join(context["_repo_dir"], "cookiecutter.json")) as file:
+            order = list(json.load(file))
+    except (OSError, ValueError):
+        order = []
+    return dict(sorted(answers.items(), key=lambda item: _position(order, item[0])))
+
+
+def _position(order, key):
+    return (order.index(key), key) if key in order else (len(order), key)
+
+
+def replay_file(context):
+    """Where cookiecutter saved these answers before this hook ran."""
+    replay_dir = "~/.cookiecutter_replay"
+    # The user's config (COOKIECUTTER_CONFIG, ~/.cookiecutterrc) may move it;
+    # an unreadable config or another cookiecutter leaves the default.
+    try:
+        from cookiecutter.config import get_user_config
+
+        replay_dir = get_user_config()["replay_dir"]
+    except Exception:
+        pass
+    name = os.path.basename(os.path.abspath(context["_repo_dir"]))
+    return os.path.join(replay_dir, f"{name}.json")
+
+
+def rerun_advice(context):
+    """How to run again with every answer kept: the command, and the replay file."""
+    answers = [f"{key}={value}" for key, value in prompted_answers(context).items()]
+    command = shlex.join(
+        [
+            "cookiecutter",
+            context["_template"],
+            "--no-input",
+            "-o",
+            context["_output_dir"],
+            *answers,
+        ]
+    )
+    replay = shlex.quote(replay_file(context))
+    template = shlex.quote(context["_template"])
+    return (
+        "Nothing was generated. To run again without typing every answer, fix "
+        "the answer above in this command and run it:\n"
+        f"  {command}\n"
+        f"or fix it in {replay} (your answers, saved by cookiecutter) and run:\n"
+        f"  cookiecutter --replay-file {replay} {template}\n"
+        "(cookiecutter's own traceback follows; the lines above are the reason.)"
+    )
+
+
+def main(context):
+    errors = answer_errors(context)
     for error in errors:
         print(f"ERROR: {error}", file=sys.stderr)
+    if errors:
+        print(rerun_advice(context), file=sys.stderr)
     return 1 if errors else 0
 
 
 # Cookiecutter fills in the answers below before running this file.
 # fmt: off
 if __name__ == "__main__":
-    sys.exit(
-        main(
-            {
-                "project_name": {{ cookiecutter.project_name|tojson }},
-                "project_slug": {{ cookiecutter.project_slug|tojson }},
-                "author_email": {{ cookiecutter.author_email|tojson }},
-            }
-        )
-    )
+    sys.exit(main(json.loads({{ cookiecutter|tojson|tojson }})))
 # fmt: on

@@ -282,3 +282,25 @@ def test_every_setting_read_from_the_environment_is_documented(project):
     # The README's settings table lists the same variables, and the file that
     # names another .env.
     assert settings_table(project) == documented | {"DJANGO_ENV_FILE"}
+
+
+ORDINARY_TEST = '''\
+"""A test module as people write them: a docstring longer than the line length allows, by a few words."""
+
+
+def test_unpacking():
+    status, reason = divmod(200, 1)
+    assert status == 200, "a long message that no formatter can wrap, however much it tries to"
+'''
+
+
+def test_make_format_leaves_ordinary_code_lint_clean(project):
+    """A long docstring or string, an unused unpacked name: `make format`'s tools
+    leave them, so `make lint` must accept them."""
+    (project / "tests" / "test_ordinary.py").write_text(ORDINARY_TEST)
+    try:
+        for command in ("format", "check --fix", "check"):
+            result = run_in(project, *RUFF, *command.split(), "tests/test_ordinary.py")
+            assert result.returncode == 0, (command, result.stdout)
+    finally:
+        (project / "tests" / "test_ordinary.py").unlink()

@@ -4,6 +4,7 @@ On a Redis bake, so that `manage.py notify`, a process of its own, reaches the
 server's sockets.
 """
 
+import re
 import secrets
 import subprocess
 import sys
@@ -66,6 +67,13 @@ def test_sign_up_chat_under_your_name_hear_a_notification_log_out(
     wait_until(
         window, lambda: "Hello from the shell" in text_of(window, "notification-list")
     )
+    # The page's own form: sent by the server, heard by this page's socket.
+    window.find_element(By.ID, "notify-message").send_keys("Hello from the form")
+    window.find_element(By.ID, "notify-submit").click()
+    wait_until(
+        window, lambda: "Hello from the form" in text_of(window, "notification-list")
+    )
+    assert window.find_element(By.ID, "notify-message").get_property("value") == ""
     window.save_screenshot(str(tmp_path / "notifications.png"))
 
     # Log out in another tab of the same browser: this tab's socket is closed.
@@ -77,3 +85,46 @@ def test_sign_up_chat_under_your_name_hear_a_notification_log_out(
     window.switch_to.window(notifications_tab)
     wait_until(window, lambda: state_of(window) == "closed", timeout=5)
     assert "logged out" in text_of(window, "connection-state")
+
+
+def rgb(css_colour):
+    """(r, g, b) of a computed colour, "rgba(207, 34, 46, 1)" or "rgb(...)"."""
+    return tuple(int(part) for part in re.findall(r"\d+", css_colour)[:3])
+
+
+def assert_red(window, selector):
+    """Every element of `selector` is red-ish: not the help text's grey."""
+    elements = window.find_elements(By.CSS_SELECTOR, selector)
+    assert elements, f"no {selector} on {window.current_url}"
+    for element in elements:
+        red, green, blue = rgb(element.value_of_css_property("color"))
+        assert red > 150 and green < 110 and blue < 110, (
+            element.text,
+            red,
+            green,
+            blue,
+        )
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_form_errors_are_red_not_the_help_texts_grey(baked, daphne, chromium, width):
+    server = daphne(baked("in-memory"))
+    window = chromium()
+    window.set_window_size(width, 900)
+    window.get(f"{server.http_url}/accounts/login/")
+    window.find_element(By.NAME, "username").send_keys("nobody")
+    window.find_element(By.NAME, "password").send_keys("wrong password")
+    window.find_element(By.ID, "login-submit").click()
+    wait_until(window, lambda: window.find_elements(By.CSS_SELECTOR, ".errorlist"))
+    assert_red(window, ".errorlist li")
+
+    window.get(f"{server.http_url}/accounts/signup/")
+    window.find_element(By.NAME, "username").send_keys("ada")
+    window.find_element(By.NAME, "password1").send_keys(PASSWORD)
+    window.find_element(By.NAME, "password2").send_keys(PASSWORD + "x")
+    window.find_element(By.ID, "signup-submit").click()
+    wait_until(window, lambda: window.find_elements(By.CSS_SELECTOR, ".errorlist"))
+    assert_red(window, ".errorlist li")
+    # The help text stays grey, so the two are told apart.
+    help_text = window.find_element(By.CSS_SELECTOR, ".helptext")
+    assert rgb(help_text.value_of_css_property("color")) == (89, 99, 110)

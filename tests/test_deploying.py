@@ -148,7 +148,7 @@ def compose_of(project, environment):
 
 
 def built_services(compose):
-    """The services that run the project's image: app, and worker where present."""
+    """The services that run the project's image: migrate, app, worker where present."""
     return {name: s for name, s in compose["services"].items() if "build" in s}
 
 
@@ -169,11 +169,28 @@ def test_compose_runs_postgresql_exactly_for_postgresql_bakes(baked, combination
         assert "worker" in built
     for name, service in built.items():
         assert ("DATABASE_URL" in service["environment"]) == postgresql, name
+    # Migrations run once, in a one-off service that the others wait for; the
+    # image itself only serves.
+    migrate = built["migrate"]
+    assert migrate["command"] == ["python3", "manage.py", "migrate", "--no-input"]
+    assert migrate["restart"] == "no"
+    for name, service in built.items():
+        if name != "migrate":
+            assert "command" not in service or "migrate" not in service["command"]
+            assert service["depends_on"]["migrate"] == {
+                "condition": "service_completed_successfully"
+            }, name
     if not postgresql:
-        assert "volumes" not in compose
-        for service in built.values():
+        # SQLite: the database file in a named volume, at the image's /data
+        # (its DATABASE_URL), shared by every service that runs the image.
+        assert set(compose["volumes"]) == {"app-data"}
+        for name, service in built.items():
+            assert service["volumes"] == ["app-data:/data"], name
             assert "db" not in service.get("depends_on", {})
+        dockerfile = (project / "Dockerfile").read_text()
+        assert "DATABASE_URL=sqlite:////data/db.sqlite3" in dockerfile
         return
+    assert "/data/db.sqlite3" not in (project / "Dockerfile").read_text()
 
     db = services["db"]
     assert db["image"].startswith("postgres:")

@@ -3,7 +3,10 @@
 import importlib.util
 import itertools
 import json
+import os
+import shlex
 import stat
+import subprocess
 import sys
 import tomllib
 
@@ -75,6 +78,85 @@ def test_a_bad_email_stops_the_bake(tmp_path):
     assert result.returncode != 0
     assert "author_email 'nobody' is not an email address" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def bake_cli_with_replays_in(tmp_path, *arguments):
+    """The cookiecutter command, its replay files in tmp_path/replay (not ~)."""
+    config = tmp_path / "cookiecutterrc.yaml"
+    config.write_text(
+        f"replay_dir: {tmp_path / 'replay'}\n"
+        f"cookiecutters_dir: {tmp_path / 'cookiecutters'}\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "cookiecutter", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COOKIECUTTER_CONFIG": str(config)},
+    )
+
+
+def test_a_bad_answer_names_the_rule_and_a_rerun_that_keeps_every_answer(tmp_path):
+    out = tmp_path / "out"
+    answers = ["project_name=Ada's Chat", "channel_layer=redis", "author_email=nobody"]
+    result = bake_cli_with_replays_in(
+        tmp_path, str(TEMPLATE_DIR), "--no-input", "-o", str(out), *answers
+    )
+    assert result.returncode != 0
+    assert not out.exists() or list(out.iterdir()) == []
+    lines = result.stderr.splitlines()
+    # The hook's lines come first: the answer and its rule, then how to re-run.
+    assert lines[0] == (
+        "ERROR: author_email 'nobody' is not an email address "
+        "(one @, text on both sides, no spaces)."
+    )
+    assert lines[1].startswith("Nothing was generated. To run again")
+    [rerun] = [line.strip() for line in lines if " --no-input " in line]
+    replay = tmp_path / "replay" / f"{TEMPLATE_DIR.name}.json"
+    assert f"fix it in {replay} " in result.stderr
+    assert f"cookiecutter --replay-file {replay} {TEMPLATE_DIR}" in result.stderr
+    # cookiecutter's traceback comes after all of them, never between.
+    advice_end = next(i for i, line in enumerate(lines) if "traceback follows" in line)
+    assert not any("Traceback" in line for line in lines[: advice_end + 1])
+
+    # The printed command, with only the bad answer fixed, bakes the other answers.
+    command = shlex.split(rerun)
+    assert command[:2] == ["cookiecutter", str(TEMPLATE_DIR)]
+    command = [
+        "author_email=ada@example.com" if word == "author_email=nobody" else word
+        for word in command[1:]
+    ]
+    fixed = bake_cli_with_replays_in(tmp_path, *command)
+    assert fixed.returncode == 0, fixed.stderr
+    project = out / "ada_s_chat"
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["authors"][0]["email"] == "ada@example.com"
+    assert (project / "config" / "channel_layer.py").read_text().count("redis") > 0
+
+
+def test_the_replay_file_reruns_once_the_bad_answer_is_fixed(tmp_path):
+    """cookiecutter saves the answers before the hooks run: `--replay-file` reuses them."""
+    out = tmp_path / "out"
+    failed = bake_cli_with_replays_in(
+        tmp_path,
+        str(TEMPLATE_DIR),
+        "--no-input",
+        "-o",
+        str(out),
+        "project_name=Replayed",
+        "author_email=nobody",
+    )
+    assert failed.returncode != 0
+    replay = tmp_path / "replay" / f"{TEMPLATE_DIR.name}.json"
+    saved = json.loads(replay.read_text())
+    assert saved["cookiecutter"]["author_email"] == "nobody"
+    saved["cookiecutter"]["author_email"] = "ada@example.com"
+    replay.write_text(json.dumps(saved))
+    result = bake_cli_with_replays_in(
+        tmp_path, "--replay-file", str(replay), str(TEMPLATE_DIR), "-o", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    assert (out / "replayed" / "manage.py").is_file()
 
 
 def test_every_optional_file_in_the_table_exists_in_the_template():

@@ -1,4 +1,5 @@
-"""The baked Dockerfile, built and run with podman: pages, websockets, health, no root.
+"""The baked Dockerfile, built and run with podman: a one-off migrate into a volume,
+then pages, websockets, health, no root, read-only code, data that outlives it.
 
 No registry is needed: the base image is made here with debootstrap (Debian
 bookworm with python3) and imported once, then passed as BASE_IMAGE. Without
@@ -88,11 +89,25 @@ def podman(tmp_path_factory):
     return run
 
 
-def readme_docker_run_env(project):
-    """The -e NAME=VALUE pairs of the baked README's `docker run` line."""
+def readme_docker_runs(project):
+    """The baked README's `docker run` lines: the one-off migrate, then the server."""
     readme = (project / "README.md").read_text()
-    [line] = [row for row in readme.splitlines() if row.startswith("docker run ")]
+    migrate, serve = [
+        row for row in readme.splitlines() if row.startswith("docker run ")
+    ]
+    assert migrate.endswith(" python3 manage.py migrate --no-input"), migrate
+    assert " -p 8000:8000 " in serve and "migrate" not in serve, serve
+    return migrate, serve
+
+
+def run_environment(line):
+    """The -e NAME=VALUE pairs of a `docker run` line."""
     return dict(re.findall(r"-e (\w+)=(\S+)", line))
+
+
+def run_volumes(line):
+    """The -v NAME:PATH pairs of a `docker run` line."""
+    return dict(re.findall(r"-v ([\w.-]+):(/\S*)", line))
 
 
 def get(url):
@@ -121,19 +136,42 @@ def test_the_image_builds_and_serves_as_a_user_without_privileges(
     redis = RedisServer(tmp_path).start()
     port = free_port()
     name = f"channels-starter-test-{uuid.uuid4().hex[:12]}"
+    volume = f"channels-starter-test-{uuid.uuid4().hex[:12]}"
     try:
         size = podman("image", "inspect", "--format={{.Size}}", tag).stdout.strip()
         print(f"\nimage: {int(size) / 1e6:.0f} MB, built in {built_in:.0f} s")
-        # The README's `docker run` line, its environment as written (a longer
-        # key), on the host's network: this sandbox maps no ports.
-        readme_env = readme_docker_run_env(project)
+        # The image only serves: migrations are the README's one-off container.
+        command = podman("image", "inspect", "--format={{json .Config.Cmd}}", tag)
+        assert json.loads(command.stdout) == ["python3", "manage.py", "serve"]
+        # The README's `docker run` lines, their environment as written (a
+        # longer key) and their volume (a fresh one), on the host's network:
+        # this sandbox maps no ports.
+        migrate_line, serve_line = readme_docker_runs(project)
+        readme_env = run_environment(serve_line)
         assert set(readme_env) == {"DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"}
+        assert set(run_environment(migrate_line)) == {"DJANGO_SECRET_KEY"}
+        [(_, data_dir)] = run_volumes(serve_line).items()
+        assert run_volumes(migrate_line) == run_volumes(serve_line)
+        assert data_dir == "/data"
+        key = "--env=DJANGO_SECRET_KEY=" + "k" * 50
+        mount = f"--volume={volume}:{data_dir}"
+        migrated = podman(
+            "run",
+            "--rm",
+            "--network=host",
+            mount,
+            key,
+            tag,
+            *migrate_line.split(f" {project.name} ", 1)[1].split(),
+        )
+        assert "Applying accounts.0001_initial... OK" in migrated.stdout
         podman(
             "run",
             "--detach",
             f"--name={name}",
             "--network=host",
-            "--env=DJANGO_SECRET_KEY=" + "k" * 50,
+            mount,
+            key,
             f"--env=DJANGO_ALLOWED_HOSTS={readme_env['DJANGO_ALLOWED_HOSTS']}",
             f"--env=SERVER_BIND=127.0.0.1:{port}",
             f"--env=REDIS_URL={redis.url}",
@@ -172,9 +210,43 @@ def test_the_image_builds_and_serves_as_a_user_without_privileges(
         assert user not in ("", "0")
         processes = podman("top", name, "user").stdout.split()[1:]
         assert processes and "root" not in processes
+        # The app's user cannot change its code; /data is its one place to write.
+        for path in ("/app", "/app/manage.py", "/app/config", "/venv"):
+            tried = podman("exec", name, "test", "-w", path, check=False)
+            assert tried.returncode != 0, f"{path} is writable by the app's user"
+        podman("exec", name, "test", "-w", "/data")
+        # The served container found the migrated database in the volume:
+        # nothing left to apply, and a user created there outlives the container.
+        podman("exec", name, "python3", "manage.py", "migrate", "--check")
+        podman(
+            "exec",
+            name,
+            "python3",
+            "manage.py",
+            "shell",
+            "-c",
+            "from accounts.models import User; User.objects.create(username='kept')",
+        )
         logs = podman("logs", name)
         assert "Traceback" not in logs.stdout + logs.stderr
+        assert "Applying " not in logs.stdout + logs.stderr
+        podman("rm", "--force", name)
+        count = podman(
+            "run",
+            "--rm",
+            "--network=host",
+            mount,
+            key,
+            tag,
+            "python3",
+            "manage.py",
+            "shell",
+            "-c",
+            "from accounts.models import User; print(User.objects.count())",
+        )
+        assert count.stdout.split()[-1] == "1"  # after the shell's own notes
     finally:
         podman("rm", "--force", name, check=False)
+        podman("volume", "rm", "--force", volume, check=False)
         podman("rmi", "--force", tag, check=False)
         redis.stop()

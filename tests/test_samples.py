@@ -1,6 +1,7 @@
 """The baked README's walkthroughs, on fresh bakes: add an app, remove each sample."""
 
 import re
+import shlex
 import subprocess
 import sys
 
@@ -40,22 +41,43 @@ def assert_gates_pass(project, *test_paths):
 
 
 def test_adding_an_app_as_the_readme_says(tmp_path):
+    """The whole walkthrough: every block run or written as the README says, then
+    the gates and the new app's tests; the page is served and linked."""
     project = bake(tmp_path)
     steps = BLOCK.findall(
         section((project / "README.md").read_text(), "Add your own app")
     )
-    assert [kind for kind, _, _ in steps] == ["sh", "python", "python", "python"] + [
-        "diff"
-    ] * 3
+    kinds = [kind for kind, _, _ in steps]
+    assert kinds[0] == "sh" and kinds[-1] == "sh"
+    assert kinds.count("diff") == 5 and "html" in kinds
     for kind, file, body in steps:
         if kind == "sh":
-            subprocess.run(["bash", "-c", body], cwd=project, check=True)
-        elif kind == "python":
-            (project / file).write_text(body)
-        else:
+            # .venv/bin/python is the project's venv: this suite's interpreter here.
+            command = body.replace(".venv/bin/python", shlex.quote(sys.executable))
+            subprocess.run(["bash", "-c", command], cwd=project, check=True)
+        elif kind == "diff":
             apply_diff(project / file, body)
-    output = assert_gates_pass(project, "ping")
-    assert "1 passed" in output
+        else:
+            (project / file).write_text(body)
+    written = {file for _, file, _ in steps if file}
+    assert {"poll/models.py", "poll/consumers.py", "poll/views.py"} <= written
+    assert "poll/templates/poll/index.html" in written
+    assert list((project / "poll" / "migrations").glob("0001_*.py"))
+    output = assert_gates_pass(project, "poll")
+    assert "2 passed" in output
+    page = run_in(
+        project,
+        sys.executable,
+        "-c",
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'tests.settings';"
+        "django.setup(); from django.test.utils import setup_test_environment;"
+        "setup_test_environment(); from django.test import Client;"
+        "from django.core.management import call_command;"
+        "call_command('migrate', verbosity=0);"
+        "r = Client().get('/poll/'); print(r.status_code);"
+        "print(b'reconnectingSocket(' in r.content, b'href=\"/poll/\"' in r.content)",
+    )
+    assert page.stdout.split() == ["200", "True", "True"], page.stderr[-2000:]
 
 
 # What the README's "Remove a sample" table says to delete, as line filters.

@@ -177,6 +177,7 @@ CONTENT_SECURITY_POLICY = {
 # (security.W005) or preloading (security.W021); both are opt-in, above.
 SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 
+LOG_LEVEL = env_str("DJANGO_LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -212,6 +213,12 @@ LOGGING = {
         },
     },
     "loggers": {
+        # Django's own default gives "django" a handler of its own (bare
+        # messages, with DEBUG on) that prints every line a second time before
+        # it reaches the root's: runserver's request lines (daphne logs them to
+        # "django.channels.server"), the autoreloader's. None here: each line
+        # is printed once, by the root's handler, in the format above.
+        "django": {"handlers": [], "level": LOG_LEVEL},
         # A Host header outside ALLOWED_HOSTS: anyone can send one, so one
         # WARNING line, not an ERROR with a traceback.
         "django.security.DisallowedHost": {
@@ -229,7 +236,7 @@ LOGGING = {
             "propagate": False,
         },
     },
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 
 # Every websocket: a client sending over WEBSOCKET_RATE_LIMIT messages/s

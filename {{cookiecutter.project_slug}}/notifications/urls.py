@@ -5,4 +5,5 @@ from notifications import views
 app_name = "notifications"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("send/", views.send_to_myself, name="send"),
 ]

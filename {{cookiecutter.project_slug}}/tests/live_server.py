@@ -1,7 +1,8 @@
 """Run the project under a real server in a subprocess, for end-to-end tests:
-daphne, or `manage.py serve` (uvicorn)."""
+daphne, `manage.py serve` (uvicorn), or `manage.py runserver` as `make run` does."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -41,7 +42,9 @@ class LiveServer:
     """A server process for config.asgi; its output goes to `log_path`.
 
     server="daphne" runs daphne; "serve" runs `manage.py serve` (uvicorn), which
-    believes X-Forwarded-For from 127.0.0.1: a test can be many client addresses.
+    believes X-Forwarded-For from 127.0.0.1: a test can be many client addresses;
+    "runserver" runs `manage.py runserver` with its autoreloader, as `make run` does
+    (two processes: the reloader and its child, stopped together).
     """
 
     def __init__(
@@ -86,6 +89,11 @@ class LiveServer:
             )
             if self.server == "serve":
                 command = [sys.executable, "manage.py", "serve"]
+            elif self.server == "runserver":
+                command = [
+                    *(sys.executable, "manage.py", "runserver"),
+                    f"127.0.0.1:{self.port}",
+                ]
             else:
                 command = [
                     *(sys.executable, "-m", "daphne"),
@@ -98,17 +106,19 @@ class LiveServer:
                 env=self.environment,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                # Its own process group: the reloader's child stops with it.
+                start_new_session=True,
             )
         wait_for_port(self.port, self.process)
 
     def stop(self):
         if self.process is None or self.process.poll() is not None:
             return
-        self.process.terminate()
+        os.killpg(self.process.pid, signal.SIGTERM)
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
     def log(self):

