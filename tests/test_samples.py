@@ -75,9 +75,12 @@ def test_adding_an_app_as_the_readme_says(tmp_path):
         "from django.core.management import call_command;"
         "call_command('migrate', verbosity=0);"
         "r = Client().get('/poll/'); print(r.status_code);"
-        "print(b'reconnectingSocket(' in r.content, b'href=\"/poll/\"' in r.content)",
+        "print(b'reconnectingSocket(' in r.content, b'href=\"/poll/\"' in r.content);"
+        # The Content-Security-Policy runs only scripts that carry its nonce.
+        "import re; tags = re.findall(rb'<script[^>]*>', r.content);"
+        "print(bool(tags) and all(b'nonce=' in tag for tag in tags))",
     )
-    assert page.stdout.split() == ["200", "True", "True"], page.stderr[-2000:]
+    assert page.stdout.split() == ["200", "True", "True", "True"], page.stderr[-2000:]
 
 
 # What the README's "Remove a sample" table says to delete, as line filters.
