@@ -103,8 +103,11 @@ class WebsocketInterceptionMiddleware:
                 # raises ClientDisconnected): its disconnect is on its way.
                 connection.closed = True
 
+        # A middleware that does not look at what the client sends passes the
+        # server's receive on as it is: a coroutine less per message.
+        inner_receive = intercepted_receive if on_receive is not None else receive
         try:
-            result = await self.inner(scope, intercepted_receive, intercepted_send)
+            result = await self.inner(scope, inner_receive, intercepted_send)
         except BaseException as error:
             self.on_finish(connection, error)
             if isinstance(error, Exception) and await self.on_error(connection, error):
