@@ -14,6 +14,10 @@ TASK_STEP_SECONDS = 0.01
 # Whatever the environment says, the hosts of the tests' own clients and servers.
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "localhost", "127.0.0.1"]  # noqa: F405
 
+# Passwords hashed fast: the tests sign up and log in many users, and the
+# production hasher is slow on purpose.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 # A live server's own database (tests/live_server.py), migrated before it starts.
 if os.environ.get("LIVE_SERVER_DATABASE"):
     DATABASES = {
