@@ -250,10 +250,13 @@ def main(project_dir, answers, context):
     # cookiecutter starts this hook in the project directory; a template path
     # typed relative is relative to the shell's directory, PWD.
     write_cruft_file(project_dir, context, os.environ.get("PWD", os.getcwd()))
+    # On stderr: cruft re-bakes the template to diff it, and `cruft diff`'s
+    # output must stay a patch.
     print(
         next_steps(
             answers["project_slug"], answers["channel_layer"], answers["database"]
-        )
+        ),
+        file=sys.stderr,
     )
     return 0
 

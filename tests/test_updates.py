@@ -205,8 +205,10 @@ def test_updates_keep_the_users_edits_and_report_conflicts(template_clone, bakes
     for made_by, project in bakes.items():
         behind = cruft("check", cwd=project)
         assert behind.returncode == 1, behind.stdout
+        # `cruft diff`: how the project departs from the template it came from.
         diff = cruft("diff", cwd=project)
-        assert 'CHAT_HISTORY_LENGTH = env_number("CHAT_HISTORY_LENGTH", 50)' in diff.stdout
+        assert diff.stdout.startswith("diff --git"), diff.stdout
+        assert '-TIME_ZONE = "Europe/Paris"\n+TIME_ZONE = "UTC"' in diff.stdout
 
         updated = cruft("update", "-y", cwd=project)
         changed = changed_files(project)
