@@ -11,7 +11,6 @@ and keep both sides.
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -37,8 +36,8 @@ USER_EDITS = [
     ),
     (
         "echo/consumers.py",
-        '"""A synchronous consumer: its handlers run in a worker thread, one at a time.',
-        '"""Our echo: a synchronous consumer, one handler at a time in a worker thread.',
+        '"""A synchronous consumer: its handlers run in a worker thread',
+        '"""Our echo, a synchronous consumer: its handlers run in a worker thread',
     ),
 ]
 # The template's next commit, each (file under the template, before, after).
@@ -78,8 +77,8 @@ TAKEN_FILES = {
 # The conflicting commit: the line the user changed, changed differently.
 TEMPLATE_CONFLICT = (
     "echo/consumers.py",
-    '"""A synchronous consumer: its handlers run in a worker thread, one at a time.',
-    '"""A sync consumer: Channels runs its handlers in a worker thread, one by one.',
+    '"""A synchronous consumer: its handlers run in a worker thread',
+    '"""A sync consumer: Channels runs its handlers in a worker thread',
 )
 
 
@@ -241,7 +240,9 @@ def test_updates_keep_the_users_edits_and_report_conflicts(template_clone, bakes
         cwd=project, check=False, timeout=900,
     )  # fmt: skip
     summary = suite.stdout.strip().splitlines()[-1:]
-    print(f"\nthe updated bake's suite: {summary} in {time.monotonic() - started:.0f} s")
+    print(
+        f"\nthe updated bake's suite: {summary} in {time.monotonic() - started:.0f} s"
+    )
     assert suite.returncode == 0, suite.stdout[-6000:] + suite.stderr[-3000:]
 
     path, before, after = TEMPLATE_CONFLICT
