@@ -180,7 +180,8 @@ def template_origin(context, working_dir):
     template = template_address(context["_template"])
     repo_dir = Path(working_dir, context["_repo_dir"]).resolve()
     origin = {"template": template, "commit": None, "directory": None}
-    if git(repo_dir, "rev-parse", "--is-inside-work-tree") != "true":
+    # A checkout of the template, not a copy inside some other repository.
+    if git(repo_dir, "ls-files", "--error-unmatch", "cookiecutter.json") is None:
         version = context.get("_template_version", "?")
         origin["note"] = UNKNOWN_COMMIT_NOTE.format(version=version)
         if is_local_path(template):

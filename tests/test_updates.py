@@ -82,8 +82,8 @@ TEMPLATE_CONFLICT = (
 )
 
 
-def run(*command, cwd, check=True, timeout=300):
-    environment = {**os.environ, **GIT_IDENTITY}
+def run(*command, cwd, check=True, timeout=300, env=None):
+    environment = {**os.environ, **GIT_IDENTITY, **(env or {})}
     for name in ("DJANGO_SETTINGS_MODULE", "REDIS_URL", "TEST_REDIS_URL"):
         environment.pop(name, None)
     result = subprocess.run(
@@ -267,3 +267,35 @@ def test_updates_keep_the_users_edits_and_report_conflicts(template_clone, bakes
     assert user_line in text
     template_side = text + "".join(r.read_text() for r in rejects)
     assert after in template_side
+
+
+def test_the_kits_version_is_one_command_away(baked):
+    project = baked("in-memory")
+    printed = run(
+        sys.executable, "-c", "import realtime_kit; print(realtime_kit.__version__)",
+        cwd=project,
+    ).stdout.strip()  # fmt: skip
+    changelog = (project / "realtime_kit" / "CHANGELOG.md").read_text()
+    newest = next(line for line in changelog.splitlines() if line.startswith("## "))
+    assert newest == f"## {printed}"
+    readme = (project / "README.md").read_text()
+    assert 'python -c "import realtime_kit; print(realtime_kit.__version__)"' in readme
+
+
+def test_a_bake_of_a_copy_that_is_not_git_says_so(template_clone, tmp_path):
+    """A zip or a copy has no commit: .cruft.json says what to set instead."""
+    copy = tmp_path / "channels-starter-copy"
+    copy.mkdir()
+    archive = tmp_path / "template.tar"
+    run("git", "archive", "-o", str(archive), "HEAD", cwd=template_clone)
+    run("tar", "-x", "-f", str(archive), "-C", str(copy), cwd=tmp_path)
+    # Typed relative to the shell's directory, as `cookiecutter channels-starter-copy`.
+    run(
+        sys.executable, "-m", "cookiecutter", copy.name, "--no-input", "-o", "out",
+        cwd=tmp_path, env={"PWD": str(tmp_path)},
+    )  # fmt: skip
+    state = json.loads((tmp_path / "out/realtime_app/.cruft.json").read_text())
+    print(f"\n.cruft.json of a bake from a copy:\n{json.dumps(state, indent=2)}")
+    assert state["template"] == str(copy)
+    assert state["commit"] is None
+    assert "not a git checkout" in state["note"] and "v3.0.0" in state["note"]
