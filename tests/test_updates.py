@@ -299,3 +299,22 @@ def test_a_bake_of_a_copy_that_is_not_git_says_so(template_clone, tmp_path):
     assert state["template"] == str(copy)
     assert state["commit"] is None
     assert "not a git checkout" in state["note"] and "v3.0.0" in state["note"]
+
+
+def test_the_readme_documents_the_update_tested_here(baked):
+    readme = (baked("in-memory") / "README.md").read_text()
+    section = readme.split("## Update your project\n")[1].split("\n## ")[0]
+    for words in [
+        ".venv/bin/cruft check",
+        ".venv/bin/cruft diff",
+        ".venv/bin/cruft update",
+        "`cruft update -y`",
+        "with conflicts",
+        "both modified",
+        ".rej",
+        "realtime_kit/",
+        ".env.example",
+        "docs/upgrading.md",
+    ]:
+        assert words in section, words
+    assert (baked("in-memory") / "docs" / "upgrading.md").exists()
