@@ -1,10 +1,14 @@
-"""Finish the baked project: keep the files the chosen options need, write a local .env.
+"""Finish the baked project: keep the files the chosen options need, write a local .env
+and .cruft.json (where the project came from, for `cruft update`).
 
 Runs inside the generated project directory, offline. The logic is plain
 functions so that the template's tests can import and exercise it.
 """
 
+import json
+import os
 import secrets
+import subprocess
 import sys
 from pathlib import Path
 
@@ -117,6 +121,112 @@ def write_env_file(project_dir):
     env_file.chmod(0o600)
 
 
+# Cookiecutter's own abbreviations (cookiecutter.config.BUILTIN_ABBREVIATIONS).
+ABBREVIATIONS = {
+    "gh": "https://github.com/{0}.git",
+    "gl": "https://gitlab.com/{0}.git",
+    "bb": "https://bitbucket.org/{0}",
+}
+# Context entries that describe one machine's run of cookiecutter, not the
+# project: cruft's own .cruft.json has none of them.
+MACHINE_KEYS = ("_output_dir", "_repo_dir", "_checkout")
+UNKNOWN_COMMIT_NOTE = (
+    "Made from a template that was not a git checkout: the commit is unknown and"
+    ' `cruft update` cannot work out what changed. Set "commit" to the template'
+    " commit this project was made from (the tag v{version} of the template"
+    " repository), then delete this note."
+)
+UNCOMMITTED_NOTE = (
+    'Made from a template checkout with uncommitted changes on top of "commit":'
+    " `cruft update` will treat those changes as the project's own."
+)
+
+
+def git(directory, *args):
+    """The output of `git -C directory args`, or None when git fails or is missing."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(directory), *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except OSError:
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def template_address(template):
+    """The template as git can clone it: cookiecutter's abbreviations expanded."""
+    prefix, _, rest = template.partition(":")
+    if prefix in ABBREVIATIONS and rest and not rest.startswith("//"):
+        return ABBREVIATIONS[prefix].format(rest)
+    return template
+
+
+def is_local_path(template):
+    return "://" not in template and not template.startswith("git@")
+
+
+def template_origin(context, working_dir):
+    """{"template", "commit", "directory", "note"} of this bake, offline.
+
+    Under `cruft create` (and cruft's own re-bakes) the context already has
+    `_template` and `_commit`. Under plain cookiecutter, `_repo_dir` is the
+    template's directory (a clone of a remote one, or the local path as typed,
+    relative to the directory cookiecutter was started in: `working_dir`)."""
+    if context.get("_commit"):
+        return {"template": context["_template"], "commit": context["_commit"]}
+    template = template_address(context["_template"])
+    repo_dir = Path(working_dir, context["_repo_dir"]).resolve()
+    origin = {"template": template, "commit": None, "directory": None}
+    # A checkout of the template, not a copy inside some other repository.
+    if git(repo_dir, "ls-files", "--error-unmatch", "cookiecutter.json") is None:
+        version = context.get("_template_version", "?")
+        origin["note"] = UNKNOWN_COMMIT_NOTE.format(version=version)
+        if is_local_path(template):
+            origin["template"] = str(repo_dir)
+        return origin
+    origin["commit"] = git(repo_dir, "rev-parse", "HEAD")
+    if is_local_path(template):
+        # As cruft records a local template: the absolute path of its checkout.
+        origin["template"] = git(repo_dir, "rev-parse", "--show-toplevel")
+        origin["directory"] = git(repo_dir, "rev-parse", "--show-prefix").rstrip("/")
+        origin["directory"] = origin["directory"] or None
+    if git(repo_dir, "status", "--porcelain", "--untracked-files=no", "."):
+        origin["note"] = UNCOMMITTED_NOTE
+    return origin
+
+
+def cruft_state(context, working_dir):
+    """The content of .cruft.json, in the form `cruft create` writes."""
+    origin = template_origin(context, working_dir)
+    answers = {k: v for k, v in context.items() if k not in MACHINE_KEYS}
+    answers["_template"] = origin["template"]
+    answers["_commit"] = origin["commit"]
+    state = {
+        "template": origin["template"],
+        "commit": origin["commit"],
+        "checkout": context.get("_checkout"),
+        "context": {"cookiecutter": answers},
+        "directory": origin.get("directory"),
+    }
+    if origin.get("note"):
+        state["note"] = origin["note"]
+    return state
+
+
+def write_cruft_file(project_dir, context, working_dir):
+    """Write .cruft.json as cruft does (`cruft create` then writes its own over it)."""
+    text = json.dumps(
+        cruft_state(context, working_dir),
+        ensure_ascii=False,
+        indent=2,
+        separators=(",", ": "),
+    )
+    (project_dir / ".cruft.json").write_text(text + "\n", encoding="utf-8")
+
+
 def next_steps(slug, channel_layer, database):
     steps = f"\nCreated {slug}/. Next:\n  cd {slug}\n"
     if database == "postgresql":
@@ -143,13 +253,19 @@ def next_steps(slug, channel_layer, database):
     )
 
 
-def main(project_dir, answers):
+def main(project_dir, answers, context):
     apply_options(project_dir, answers)
     write_env_file(project_dir)
+    # cookiecutter starts this hook in the project directory; a template path
+    # typed relative is relative to the shell's directory, PWD.
+    write_cruft_file(project_dir, context, os.environ.get("PWD", os.getcwd()))
+    # On stderr: cruft re-bakes the template to diff it, and `cruft diff`'s
+    # output must stay a patch.
     print(
         next_steps(
             answers["project_slug"], answers["channel_layer"], answers["database"]
-        )
+        ),
+        file=sys.stderr,
     )
     return 0
 
@@ -165,6 +281,7 @@ if __name__ == "__main__":
                 "channel_layer": {{ cookiecutter.channel_layer|tojson }},
                 "database": {{ cookiecutter.database|tojson }},
             },
+            json.loads({{ cookiecutter|tojson|tojson }}),
         )
     )
 # fmt: on

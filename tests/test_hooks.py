@@ -280,3 +280,75 @@ def test_the_env_file_gets_a_fresh_secret_and_stays_private(tmp_path):
         assert "DJANGO_SECRET_KEY=\n" in example
     assert len(secrets[0]) >= 50
     assert secrets[0] != secrets[1]
+
+
+def cruft_context(repo_dir, template):
+    return {
+        "project_slug": "realtime_app",
+        "_template": template,
+        "_repo_dir": str(repo_dir),
+        "_output_dir": "/somewhere",
+        "_checkout": None,
+        "_template_version": "3.0.0",
+    }
+
+
+def git_repository(directory):
+    identity = ["-c", "user.name=T", "-c", "user.email=t@example.com"]
+    run_in(directory, "git", "init", "--quiet")
+    (directory / "cookiecutter.json").write_text("{}")
+    run_in(directory, "git", "add", "-A")
+    run_in(directory, "git", *identity, "commit", "--quiet", "-m", "template")
+    return run_in(directory, "git", "rev-parse", "HEAD").stdout.strip()
+
+
+def test_cruft_state_of_a_local_checkout_relative_to_the_shell(tmp_path):
+    template = tmp_path / "templates" / "channels-starter"
+    template.mkdir(parents=True)
+    commit = git_repository(template)
+    context = cruft_context("channels-starter", "channels-starter")
+    state = post_gen.cruft_state(context, tmp_path / "templates")
+    assert state["template"] == str(template)
+    assert state["commit"] == commit
+    assert state["directory"] is None
+    answers = state["context"]["cookiecutter"]
+    assert answers["_commit"] == commit and answers["_template"] == str(template)
+    assert not {"_repo_dir", "_output_dir", "_checkout"} & set(answers)
+    assert "note" not in state
+    (template / "cookiecutter.json").write_text('{"changed": 1}')
+    assert (
+        "uncommitted" in post_gen.cruft_state(context, tmp_path / "templates")["note"]
+    )
+
+
+def test_cruft_state_of_a_remote_template_keeps_its_address(tmp_path):
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    commit = git_repository(clone)
+    state = post_gen.cruft_state(cruft_context(clone, "gh:owner/channels-starter"), "/")
+    assert state["template"] == "https://github.com/owner/channels-starter.git"
+    assert state["commit"] == commit
+
+
+def test_cruft_state_without_git_says_the_commit_is_unknown(tmp_path):
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    state = post_gen.cruft_state(cruft_context(copy, str(copy)), "/")
+    assert state["commit"] is None
+    assert state["template"] == str(copy)
+    assert "v3.0.0" in state["note"] and "commit" in state["note"]
+    # A copy inside another repository is no checkout of the template either.
+    git_repository(tmp_path)
+    (tmp_path / "copy" / "cookiecutter.json").write_text("{}")
+    state = post_gen.cruft_state(cruft_context(copy, str(copy)), "/")
+    assert state["commit"] is None
+
+
+def test_under_cruft_the_hook_writes_crufts_own_values():
+    context = {
+        "project_slug": "x",
+        "_template": "https://e.org/t.git",
+        "_commit": "abc",
+    }
+    state = post_gen.cruft_state(context, "/")
+    assert (state["template"], state["commit"]) == ("https://e.org/t.git", "abc")
