@@ -2,7 +2,7 @@
 session cookie is refused with one ERROR line, no traceback
 (realtime_kit/database_outages.py).
 
-Issue 22 measured, before: a 500-ish failure and about 140 lines of traceback per
+Measured before the fix: a 500-ish failure and about 140 lines of traceback per
 handshake. Needs a PostgreSQL bake (a private cluster, stopped mid-test).
 """
 

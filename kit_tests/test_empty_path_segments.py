@@ -1,7 +1,7 @@
 """A websocket path with an empty segment has no route, on a real `manage.py serve`:
 403 and one WARNING line (realtime_kit/route_not_found.py).
 
-Issue 22 found, before: `//ws/echo/` was routed to the echo consumer.
+Before this test: `//ws/echo/` was routed to the echo consumer.
 """
 
 import pytest

@@ -1,7 +1,7 @@
 """What an unauthenticated client can make the server log, on a real
 `manage.py serve`: bounded (realtime_kit/client_limits.py, log_filters.py).
 
-Issue 22 measured, before: every handshake refused during a client's cooldown
+Measured before the fix: every handshake refused during a client's cooldown
 logged a line (623 KiB/s from one address); each text frame that is not UTF-8
 logged an ERROR with a traceback.
 """

@@ -1,7 +1,7 @@
 """A proxy left out of SERVER_FORWARDED_ALLOW_IPS is named once, on a real
 `manage.py serve` that does not trust 127.0.0.1 (realtime_kit/proxies.py).
 
-Issue 22 measured, before: behind such a proxy one abuser's cooldown refused 5 of
+Measured before the fix: behind such a proxy one abuser's cooldown refused 5 of
 10 other users for 10 s, and nothing said why.
 """
 

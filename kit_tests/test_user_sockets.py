@@ -3,8 +3,8 @@
 
 Another process (`manage.py shell`, as an admin's or a script's change would
 be) deactivates the user or changes the password: every socket of that user
-closes with 4001, whatever session opened it; other users' stay open. Issue 22
-measured, before: a deactivated user's open sockets kept working.
+closes with 4001, whatever session opened it; other users' stay open.
+Measured before the fix: a deactivated user's open sockets kept working.
 """
 
 import asyncio

@@ -1,6 +1,6 @@
 """Every page has a Content-Security-Policy; the pages' own scripts carry its nonce.
 
-Issue 22 found, before: no Content-Security-Policy at all.
+Before this test: no Content-Security-Policy at all.
 """
 
 import re

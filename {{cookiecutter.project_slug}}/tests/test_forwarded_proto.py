@@ -1,7 +1,7 @@
 """With DJANGO_HTTPS, X-Forwarded-Proto makes a request secure only from a proxy in
 SERVER_FORWARDED_ALLOW_IPS (`manage.py serve` believes it), never from anyone.
 
-Issue 22 found, before: SECURE_PROXY_SSL_HEADER believed any client's
+Before this test: SECURE_PROXY_SSL_HEADER believed any client's
 X-Forwarded-Proto, with no proxy configured.
 """
 
