@@ -259,7 +259,7 @@ def test_actionlint_passes_the_ci_workflow(project):
 
 
 def settings_table(project):
-    readme = (project / "README.md").read_text()
+    readme = (project / "docs" / "settings.md").read_text()
     table = readme.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
     return {
         name

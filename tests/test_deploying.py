@@ -41,7 +41,7 @@ def project(tmp_path, require_postgresql):
 
 
 def test_deploying_as_the_readme_says(project, postgres_url, tmp_path):
-    readme = (project / "README.md").read_text()
+    readme = (project / "docs" / "deploying.md").read_text()
     steps = section(readme, "Deploying")
     for variable in (*PRODUCTION, "DATABASE_URL"):
         assert f"`{variable}" in steps, variable

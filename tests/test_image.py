@@ -91,7 +91,7 @@ def podman(tmp_path_factory):
 
 def readme_docker_runs(project):
     """The baked README's `docker run` lines: the one-off migrate, then the server."""
-    readme = (project / "README.md").read_text()
+    readme = (project / "docs" / "deploying.md").read_text()
     migrate, serve = [
         row for row in readme.splitlines() if row.startswith("docker run ")
     ]

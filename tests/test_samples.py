@@ -45,7 +45,7 @@ def test_adding_an_app_as_the_readme_says(tmp_path):
     the gates and the new app's tests; the page is served and linked."""
     project = bake(tmp_path)
     steps = BLOCK.findall(
-        section((project / "README.md").read_text(), "Add your own app")
+        section((project / "docs" / "add-an-app.md").read_text(), "Add your own app")
     )
     kinds = [kind for kind, _, _ in steps]
     assert kinds[0] == "sh" and kinds[-1] == "sh"
