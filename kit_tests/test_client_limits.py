@@ -6,6 +6,7 @@ address of its own. The caps are small and the cooldown short, for speed.
 """
 
 import asyncio
+import contextlib
 import json
 import time
 import urllib.request
@@ -159,8 +160,10 @@ async def test_one_warning_line_per_flooder_close(server):
     address = "10.1.0.5"
     before = len(server.log().splitlines())
     async with chat(server, address, "flood") as socket:
-        for _ in range(60):
-            await socket.send(json.dumps({"message": "x"}))
+        # The server may close it before all 60 are sent (a busy machine).
+        with contextlib.suppress(ConnectionClosed):
+            for _ in range(60):
+                await socket.send(json.dumps({"message": "x"}))
         assert await close_code(socket) == 4008
     await asyncio.sleep(0.5)
     new = server.log().splitlines()[before:]
