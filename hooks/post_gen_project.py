@@ -44,8 +44,12 @@ OPTION_FILES = [
     (
         {"channel_layer": REDIS_LAYERS},
         {
+            "config/redis_servers.py": "config/redis_servers.py",
+            "config/apps_redis.py": "config/apps.py",
+            "config/checks_redis.py": "config/checks.py",
             "tests/settings_redis.py": "tests/settings.py",
             "tests/redis_server.py": "tests/redis_server.py",
+            "tests/test_redis_servers.py": "tests/test_redis_servers.py",
         },
     ),
     (

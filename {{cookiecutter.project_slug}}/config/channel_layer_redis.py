@@ -1,19 +1,19 @@
 """Channel layer and cache: Redis, shared by every server and worker process.
 
-REDIS_URL names the server. While Redis is down, sockets that use the layer
+REDIS_URL names the server, or REDIS_SENTINELS the sentinels that name it
+(config/redis_servers.py). While Redis is down, sockets that use the layer
 are refused or closed with 4011 and one ERROR line each; once it is back, they
 work again. Why these options: docs/decisions.md#redis.
 https://channels.readthedocs.io/en/stable/topics/channel_layers.html
 """
 
-from config.env import env_number, env_str
-
-REDIS_URL = env_str("REDIS_URL", default="redis://127.0.0.1:6379/0")
-# Connections per pool per process (the layer has one, the cache another); a
-# caller waits up to REDIS_POOL_TIMEOUT_SECONDS for a free one, then fails as
-# in an outage.
-REDIS_MAX_CONNECTIONS = env_number("REDIS_MAX_CONNECTIONS", 50)
-REDIS_POOL_TIMEOUT_SECONDS = env_number("REDIS_POOL_TIMEOUT_SECONDS", 5)
+from config.env import env_number
+from config.redis_servers import (
+    CACHES,
+    REDIS_HOST,
+    REDIS_MAX_CONNECTIONS,
+    REDIS_POOL_TIMEOUT_SECONDS,
+)
 
 CHANNEL_LAYERS = {
     "default": {
@@ -21,7 +21,7 @@ CHANNEL_LAYERS = {
         "CONFIG": {
             # A receive blocks in BZPOPMIN for up to 5 s; redis-py 8 gives up
             # reading after 5 s unless told to wait longer.
-            "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+            "hosts": [{**REDIS_HOST, "socket_timeout": 15}],
             # Messages that may wait in one channel; group_send drops (one INFO
             # line) what a full channel cannot take. channels-redis's default
             # is 100.
@@ -36,14 +36,4 @@ CHANNEL_LAYERS = {
     },
 }
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "OPTIONS": {
-            "pool_class": "redis.BlockingConnectionPool",
-            "max_connections": REDIS_MAX_CONNECTIONS,
-            "timeout": REDIS_POOL_TIMEOUT_SECONDS,
-        },
-    },
-}
+__all__ = ["CACHES", "CHANNEL_LAYERS", "REDIS_HOST"]

@@ -2,34 +2,18 @@
 
 One PUBLISH per send or group_send, whatever the group size: faster than the
 queue-based layer, but at most once, with no capacity, no expiry, no
-`runworker` work sharing, and beta: docs/decisions.md#redis-pubsub.
+`runworker` work sharing, and beta: docs/decisions.md#redis-pubsub. Where
+Redis is (one server, or Sentinel): config/redis_servers.py.
 https://github.com/django/channels_redis#usage
 """
 
-from config.env import env_number, env_str
-
-REDIS_URL = env_str("REDIS_URL", default="redis://127.0.0.1:6379/0")
-# The cache's connections per process; a caller waits up to
-# REDIS_POOL_TIMEOUT_SECONDS for a free one. The layer publishes through one
-# connection at a time and reads through another.
-REDIS_MAX_CONNECTIONS = env_number("REDIS_MAX_CONNECTIONS", 50)
-REDIS_POOL_TIMEOUT_SECONDS = env_number("REDIS_POOL_TIMEOUT_SECONDS", 5)
+from config.redis_servers import CACHES, REDIS_HOST
 
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
+        "CONFIG": {"hosts": [REDIS_HOST]},
     },
 }
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "OPTIONS": {
-            "pool_class": "redis.BlockingConnectionPool",
-            "max_connections": REDIS_MAX_CONNECTIONS,
-            "timeout": REDIS_POOL_TIMEOUT_SECONDS,
-        },
-    },
-}
+__all__ = ["CACHES", "CHANNEL_LAYERS", "REDIS_HOST"]

@@ -42,6 +42,11 @@ def env_str(name, default=None):
     return value
 
 
+def env_optional(name):
+    """The variable's value, or None when it is unset or empty."""
+    return (os.environ.get(name) or "").strip() or None
+
+
 def env_bool(name, default):
     value = os.environ.get(name)
     if value is None:

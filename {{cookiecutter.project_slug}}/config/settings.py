@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "csp",
     # The websocket kit (realtime_kit/README.md): checks, `manage.py serve`.
     "realtime_kit",
+    # The settings' own checks, where a project has them (config/checks.py of
+    # a Redis project: where Redis is).
+    "config",
     "accounts",
     # The sample apps: delete a folder and its line here to drop one.
     "echo",
@@ -106,11 +109,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-# Chosen with the layer, in config/channel_layer.py: on Redis, that file also
-# reads REDIS_MAX_CONNECTIONS and REDIS_POOL_TIMEOUT_SECONDS (both pools) and,
-# for the queue-based layer, CHANNEL_LAYER_CAPACITY and CHANNEL_LAYER_GROUP_EXPIRY.
+# Chosen with the layer, in config/channel_layer.py: on Redis, where Redis is
+# (REDIS_URL, or REDIS_SENTINELS: config/redis_servers.py), REDIS_MAX_CONNECTIONS
+# and REDIS_POOL_TIMEOUT_SECONDS (both pools) and, for the queue-based layer,
+# CHANNEL_LAYER_CAPACITY and CHANNEL_LAYER_GROUP_EXPIRY.
 CHANNEL_LAYERS = channel_layer.CHANNEL_LAYERS
 CACHES = channel_layer.CACHES
+# The Redis server as a channels-redis host (a dict), for code that talks to
+# Redis directly; None without Redis.
+REDIS_HOST = channel_layer.REDIS_HOST
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -2,7 +2,7 @@
 
 TEST_REDIS_URL names a Redis when set; otherwise a private redis-server starts
 on a free port for this test run (tests/redis_server.py). The REDIS_URL of .env
-(your development Redis) is never used.
+(your development Redis) is never used, nor are its sentinels.
 """
 
 import os
@@ -16,6 +16,9 @@ if not os.environ.get("TEST_REDIS_URL"):
     # Set for the servers the tests start too: they share this Redis.
     os.environ["TEST_REDIS_URL"] = redis_url_for_this_run()
 os.environ["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
+# One Redis, whatever the environment's Sentinel settings.
+for name in ("REDIS_SENTINELS", "REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_PASSWORD"):
+    os.environ[name] = ""
 
 from config.settings import *  # noqa: E402, F403
 

@@ -14,11 +14,13 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 def project_apps():
-    """The apps whose code lives in this project, but the kit, which they build on."""
+    """The apps whose code lives in this project, but the kit, which they build on,
+    and config, the settings package that puts them together."""
     return sorted(
         config.name
         for config in apps.get_app_configs()
-        if Path(config.path).parent == PROJECT_DIR and config.name != "realtime_kit"
+        if Path(config.path).parent == PROJECT_DIR
+        and config.name not in {"realtime_kit", "config"}
     )
 
 
