@@ -1,0 +1,729 @@
+"""Several hosts on Sentinel, for real: network namespaces on one bridge.
+
+    client (this process, on the bridge)
+        |
+       lb: nginx, deploy/nginx.conf with its upstreams pointed at the app hosts
+        |                 \\
+      app1, app2: `manage.py serve`, 2 processes each, one SQLite file
+        |
+      r1 (Redis primary), r2 (replica), s1 s2 s3 (sentinels, down after 1 s)
+
+The checks run in order on one network, each printing its figure: chat crosses
+hosts; a job started through one host is watched through the other; a host
+killed outright (SIGKILL to all its processes) sends its clients through nginx
+to the other; killing the Redis primary fails over to the replica; a rolling
+restart of every host (drain, SIGTERM, start, /readyz, undrain) loses nothing;
+and no ghost member is left in a group once its expiry has run.
+
+Needs root and `ip netns` (under CI=true a missing one fails, else skips). The
+traffic stays on the bridge: nothing is routed out. Every process started runs
+in a namespace of the test's own, and is killed with it at the end.
+"""
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
+
+from tests.servers import NGINX_MAIN, nginx_binary
+
+MASTER = "mymaster"
+GROUP_EXPIRY = 20  # seconds, CHANNEL_LAYER_GROUP_EXPIRY of the app hosts
+STEP = 0.2  # seconds per step of the tasks sample's job
+APP_PORT = 8000
+TAG = f"cs{os.getpid() % 100000}"
+SUBNET = f"10.250.{os.getpid() % 250}"
+HOSTS = {  # namespace: last octet of its address
+    "lb": 10,
+    "app1": 11,
+    "app2": 12,
+    "r1": 21,
+    "r2": 22,
+    "s1": 31,
+    "s2": 32,
+    "s3": 33,
+}
+BRIDGE_ADDRESS = f"{SUBNET}.1"
+TOOLS = ("ip", "redis-server", "redis-cli")
+
+
+def address(host):
+    return f"{SUBNET}.{HOSTS[host]}"
+
+
+def require_network():
+    missing = [tool for tool in TOOLS if not shutil.which(tool)]
+    if not nginx_binary():
+        missing.append("nginx")
+    if os.geteuid() != 0:
+        missing.append("root")
+    if not missing:
+        probe = subprocess.run(["ip", "netns", "list"], capture_output=True)
+        if probe.returncode != 0:
+            missing.append("ip netns")
+    if not missing:
+        return
+    message = f"the several-hosts test needs {', '.join(missing)}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + ": .ci/run installs the tools, and CI runs as root")
+    pytest.skip(message)
+
+
+def ip(*arguments):
+    subprocess.run(["ip", *arguments], check=True, capture_output=True, timeout=10)
+
+
+class Network:
+    """Namespaces on one bridge; every process started in them, killed at the end."""
+
+    def __init__(self, directory):
+        self.directory = directory
+        self.bridge = f"{TAG}br"
+        self.namespaces = {}
+        self.processes = []
+
+    def build(self):
+        ip("link", "add", self.bridge, "type", "bridge")
+        ip("addr", "add", f"{BRIDGE_ADDRESS}/24", "dev", self.bridge)
+        ip("link", "set", self.bridge, "up")
+        for index, host in enumerate(HOSTS):
+            namespace = f"{TAG}-{host}"
+            outside, inside = f"{TAG}v{index}", f"{TAG}p{index}"
+            ip("netns", "add", namespace)
+            self.namespaces[host] = namespace
+            ip("link", "add", outside, "type", "veth", "peer", "name", inside)
+            ip("link", "set", outside, "master", self.bridge, "up")
+            ip("link", "set", inside, "netns", namespace)
+            inner = ("-n", namespace)
+            ip(*inner, "addr", "add", f"{address(host)}/24", "dev", inside)
+            ip(*inner, "link", "set", inside, "up")
+            ip(*inner, "link", "set", "lo", "up")
+
+    def start(self, host, name, command, cwd=None, env=None):
+        """Start `command` in `host`'s namespace, logging to `name`.log."""
+        log_path = self.directory / f"{name}.log"
+        with open(log_path, "ab") as log:
+            process = subprocess.Popen(
+                ["ip", "netns", "exec", self.namespaces[host], *command],
+                cwd=cwd,
+                env={**os.environ, **(env or {})},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self.processes.append(process)
+        return process
+
+    def pids(self, host):
+        result = subprocess.run(
+            ["ip", "netns", "pids", self.namespaces[host]],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        return [int(pid) for pid in result.stdout.split()]
+
+    def kill_host(self, host):
+        """SIGKILL every process of `host`: the machine dies, its address stays."""
+        pids = self.pids(host)
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for process in self.processes:
+            if process.pid in pids:
+                process.wait(timeout=10)
+        return len(pids)
+
+    def teardown(self):
+        for host in self.namespaces:
+            self.kill_host(host)
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=10)
+        for namespace in self.namespaces.values():
+            subprocess.run(["ip", "netns", "del", namespace], capture_output=True)
+        subprocess.run(["ip", "link", "del", self.bridge], capture_output=True)
+
+
+def redis_cli(host, port, *command):
+    result = subprocess.run(
+        ["redis-cli", "-h", host, "-p", str(port), *command],
+        capture_output=True,
+        text=True,
+        timeout=5,
+    )
+    return result.stdout.strip()
+
+
+def wait_for(condition, seconds, what):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} within {seconds} s")
+        time.sleep(0.1)
+
+
+SENTINEL_CONF = """\
+port 26379
+bind {address}
+protected-mode no
+dir {directory}
+sentinel resolve-hostnames no
+sentinel monitor {master} {primary} 6379 2
+sentinel down-after-milliseconds {master} 1000
+sentinel failover-timeout {master} 3000
+sentinel parallel-syncs {master} 1
+"""
+
+
+def start_redis(network, directory):
+    for host in ("r1", "r2"):
+        command = ["redis-server", "--port", "6379", "--bind", address(host)]
+        command += ["--protected-mode", "no", "--save", "", "--appendonly", "no"]
+        command += ["--dir", str(directory)]
+        if host == "r2":
+            command += ["--replicaof", address("r1"), "6379"]
+        network.start(host, host, command)
+    wait_for(
+        lambda: (
+            "master_link_status:up"
+            in redis_cli(address("r2"), 6379, "info", "replication")
+        ),
+        10,
+        "the replica did not sync",
+    )
+    for host in ("s1", "s2", "s3"):
+        conf = directory / f"{host}.conf"
+        conf.write_text(
+            SENTINEL_CONF.format(
+                address=address(host),
+                directory=directory,
+                master=MASTER,
+                primary=address("r1"),
+            )
+        )
+        network.start(host, host, ["redis-server", str(conf), "--sentinel"])
+
+
+def sentinels_agree():
+    """Each sentinel knows the replica and the two other sentinels."""
+    for host in ("s1", "s2", "s3"):
+        found = redis_cli(address(host), 26379, "sentinel", "master", MASTER)
+        fields = dict(zip(found.split("\n")[::2], found.split("\n")[1::2]))
+        if fields.get("num-slaves") != "1" or fields.get("num-other-sentinels") != "2":
+            return False
+    return True
+
+
+def current_primary():
+    found = redis_cli(
+        address("s1"), 26379, "sentinel", "get-master-addr-by-name", MASTER
+    )
+    return found.split("\n")[0]
+
+
+def site_config(project, directory, drained=()):
+    """deploy/nginx.conf with the app hosts as upstreams (`drained` marked down),
+    and an X-Upstream header, in this copy only, naming the host that served."""
+    text = (project / "deploy" / "nginx.conf").read_text()
+    servers = re.findall(r"^    server 127\.0\.0\.1:\d+;\n", text, re.MULTILINE)
+    assert len(servers) == 2, text
+    upstreams = "".join(
+        f"    server {address(host)}:{APP_PORT}{' down' if host in drained else ''};\n"
+        for host in ("app1", "app2")
+    )
+    text = text.replace("".join(servers), upstreams)
+    assert text.count("listen 80;") == 1
+    text = text.replace("listen 80;", f"listen {address('lb')}:80;")
+    text = re.sub(
+        r"access_log /var/log/nginx/\S+", f"access_log {directory}/a.log", text
+    )
+    text = re.sub(
+        r"alias /srv/\S+/staticfiles/;", f"alias {project}/staticfiles/;", text
+    )
+    assert text.count("proxy_pass ") == 1
+    return text.replace(
+        "proxy_pass ",
+        "add_header X-Upstream $upstream_addr always;\n        proxy_pass ",
+    )
+
+
+class Deployment:
+    def __init__(self, network, project, directory, env):
+        self.network = network
+        self.project = project
+        self.directory = directory
+        self.env = env
+        self.apps = {}
+        self.nginx = None
+        self.origin = f"http://{address('lb')}"
+
+    def start_app(self, host):
+        self.apps[host] = self.network.start(
+            host,
+            host,
+            [sys.executable, "manage.py", "serve"],
+            cwd=self.project,
+            env={**self.env, "SERVER_BIND": f"{address(host)}:{APP_PORT}"},
+        )
+
+    def ready(self, host):
+        url = f"http://{address(host)}:{APP_PORT}/readyz"
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def wait_ready(self, host, seconds=30):
+        wait_for(lambda: self.ready(host), seconds, f"{host} was not ready")
+
+    def write_site(self, drained=()):
+        nginx_dir = self.directory / "nginx"
+        nginx_dir.mkdir(exist_ok=True)
+        (nginx_dir / "site.conf").write_text(
+            site_config(self.project, nginx_dir, drained)
+        )
+        return nginx_dir
+
+    def start_nginx(self):
+        nginx_dir = self.write_site()
+        user = "user root;" if os.geteuid() == 0 else ""
+        (nginx_dir / "nginx.conf").write_text(
+            NGINX_MAIN.format(directory=nginx_dir, user=user)
+        )
+        command = [nginx_binary(), "-p", str(nginx_dir), "-c", "nginx.conf"]
+        command += ["-e", str(nginx_dir / "error.log"), "-g", "daemon off;"]
+        self.nginx = self.network.start("lb", "nginx", command)
+
+    def reload_nginx(self, drained=()):
+        """Reload with `drained` marked down: new connections go elsewhere."""
+        self.write_site(drained)
+        os.kill(self.nginx.pid, signal.SIGHUP)
+        time.sleep(0.3)  # new workers take the listening socket
+
+    def app_log(self, host):
+        return (self.directory / f"{host}.log").read_text(errors="replace")
+
+    def socket(self, room, **kwargs):
+        return connect(
+            f"ws://{address('lb')}/ws/chat/{room}/",
+            origin=self.origin,
+            open_timeout=5,
+            **kwargs,
+        )
+
+
+@pytest.fixture(scope="module")
+def deployment(baked, tmp_path_factory):
+    require_network()
+    directory = tmp_path_factory.mktemp("hosts")
+    project = directory / "project"
+    shutil.copytree(baked("redis"), project)
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "PYTHONUNBUFFERED": "1",
+        "DJANGO_SECRET_KEY": "hosts-test-" + "k" * 40,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_ENV_FILE": str(project / "no-such-file"),
+        "DJANGO_ALLOWED_HOSTS": ",".join(address(h) for h in ("lb", "app1", "app2")),
+        "DATABASE_URL": f"sqlite:///{directory / 'shared.sqlite3'}",
+        "REDIS_URL": "",
+        "REDIS_SENTINELS": ",".join(f"{address(s)}:26379" for s in ("s1", "s2", "s3")),
+        "REDIS_SENTINEL_MASTER": MASTER,
+        "CHANNEL_LAYER_GROUP_EXPIRY": str(GROUP_EXPIRY),
+        "SERVER_PROCESSES": "2",
+        "SERVER_FORWARDED_ALLOW_IPS": address("lb"),
+        "SERVER_SHUTDOWN_SECONDS": "3",
+        "TASK_STEP_SECONDS": str(STEP),
+        # Every test client comes from one address: reconnect loops must not
+        # meet the per-address handshake cap.
+        "WEBSOCKET_CLIENT_HANDSHAKE_RATE": "200",
+        "WEBSOCKET_CLIENT_HANDSHAKE_BURST": "400",
+    }
+    for command in (["migrate", "--no-input"], ["collectstatic", "--no-input"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=project,
+            env={**os.environ, **env},
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
+    network = Network(directory)
+    started = time.monotonic()
+    try:
+        network.build()
+        start_redis(network, directory)
+        deployment = Deployment(network, project, directory, env)
+        for host in ("app1", "app2"):
+            deployment.start_app(host)
+        deployment.start_nginx()
+        wait_for(sentinels_agree, 20, "the sentinels did not find each other")
+        for host in ("app1", "app2"):
+            deployment.wait_ready(host)
+        deployment.summary = (
+            f"network up in {time.monotonic() - started:.1f} s: "
+            + ", ".join(f"{h} {address(h)}" for h in HOSTS)
+            + "; processes: "
+            + ", ".join(f"{h} {len(network.pids(h))}" for h in HOSTS)
+        )
+        yield deployment
+        logs = {h: deployment.app_log(h) for h in ("app1", "app2")}
+        assert {h: log.count("Traceback") for h, log in logs.items()} == {
+            "app1": 0,
+            "app2": 0,
+        }, logs
+    finally:
+        network.teardown()
+
+
+@pytest.fixture
+def figure(capsys):
+    """figure(text): print a measured figure, uncaptured."""
+
+    def show(text):
+        with capsys.disabled():
+            print(f"\n  {text}")
+
+    return show
+
+
+def upstream_of(socket):
+    """The app host nginx passed this websocket to (X-Upstream)."""
+    # "a:8000, b:8000" when nginx tried a first: the last one served.
+    tried = socket.response.headers["X-Upstream"].split(",")
+    served_by = tried[-1].strip().rpartition(":")[0]
+    return next(h for h in ("app1", "app2") if address(h) == served_by)
+
+
+async def socket_on(deployment, host, room, tries=8, **kwargs):
+    """A chat socket that nginx passed to `host`."""
+    extra = []
+    try:
+        for _ in range(tries):
+            socket = await deployment.socket(room, **kwargs)
+            if upstream_of(socket) == host:
+                return socket
+            extra.append(socket)
+        raise AssertionError(f"nginx never chose {host}")
+    finally:
+        for socket in extra:
+            await socket.close()
+
+
+async def reconnect(deployment, room, seconds=15, **kwargs):
+    """A chat socket through nginx, retried until one opens; (socket, attempts)."""
+    deadline = time.monotonic() + seconds
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            return await deployment.socket(room, **kwargs), attempts
+        except (OSError, InvalidHandshake, ConnectionClosed, TimeoutError):
+            assert time.monotonic() < deadline, f"no socket within {seconds} s"
+            await asyncio.sleep(0.25)
+
+
+async def receive_json(socket, seconds=5):
+    return json.loads(await asyncio.wait_for(socket.recv(), seconds))
+
+
+async def exchange(sender, receiver, count, label):
+    """Send `count` chat messages; the number that reached `receiver`."""
+    sent = [f"{label} {n}" for n in range(count)]
+    for text in sent:
+        await sender.send(json.dumps({"message": text}))
+    heard = []
+    try:
+        while len(heard) < count:
+            message = await receive_json(receiver)
+            if message.get("message", "").startswith(label):
+                heard.append(message["message"])
+    except TimeoutError:
+        pass
+    assert heard == sent[: len(heard)]  # in order, none twice
+    return len(heard)
+
+
+async def ended(socket, seconds=10):
+    """Wait for `socket` to end; its close code (None: the connection dropped)."""
+    with pytest.raises(ConnectionClosed):
+        while True:
+            await asyncio.wait_for(socket.recv(), seconds)
+    return socket.close_code
+
+
+def test_chat_crosses_hosts(deployment, figure):
+    async def scenario():
+        one = await socket_on(deployment, "app1", "cross")
+        two = await socket_on(deployment, "app2", "cross")
+        started = time.monotonic()
+        assert await exchange(one, two, 1, "over") == 1
+        crossed = time.monotonic() - started
+        assert await exchange(two, one, 20, "back") == 20
+        await one.close()
+        await two.close()
+        return crossed
+
+    figure(deployment.summary)
+    crossed = asyncio.run(scenario())
+    figure(f"chat app1 -> app2 through Sentinel's primary: {crossed * 1000:.1f} ms")
+
+
+def session_cookie(deployment):
+    request = urllib.request.Request(f"http://{address('lb')}/tasks/")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        for header in response.headers.get_all("Set-Cookie") or ():
+            if header.startswith("sessionid="):
+                return header.partition(";")[0]
+    raise AssertionError("/tasks/ set no session cookie")
+
+
+def test_a_job_started_through_one_host_is_watched_through_another(deployment, figure):
+    cookie = session_cookie(deployment)
+    steps = 10
+
+    def tasks_socket(host):
+        async def opened():
+            for _ in range(8):
+                socket = await connect(
+                    f"ws://{address('lb')}/ws/tasks/",
+                    origin=deployment.origin,
+                    additional_headers={"Cookie": cookie},
+                    open_timeout=5,
+                )
+                if upstream_of(socket) == host:
+                    return socket
+                await socket.close()
+            raise AssertionError(f"nginx never chose {host}")
+
+        return opened()
+
+    async def scenario():
+        starter = await tasks_socket("app1")
+        watcher = await tasks_socket("app2")
+        await starter.send(json.dumps({"action": "start", "steps": steps}))
+        started = await receive_json(starter)
+        assert started["type"] == "task.started", started
+        await watcher.send(
+            json.dumps({"action": "watch", "task_id": started["task_id"]})
+        )
+        seen = [await receive_json(watcher)]
+        while seen[-1]["type"] not in ("task.done", "task.failed"):
+            seen.append(await receive_json(watcher, seconds=5))
+        await starter.close()
+        await watcher.close()
+        return seen
+
+    seen = asyncio.run(scenario())
+    assert seen[-1]["type"] == "task.done", seen
+    live = [m["step"] for m in seen if m["type"] == "task.progress"]
+    assert live == sorted(live) and live[-1] == steps, seen
+    figure(
+        f"job of {steps} steps started on app1, watched on app2:"
+        f" {len(live)} progress messages, the last step {live[-1]}, then done"
+    )
+
+
+def test_a_killed_host_s_clients_reconnect_to_the_other(deployment, figure):
+    async def scenario():
+        doomed = [await socket_on(deployment, "app1", "killed") for _ in range(2)]
+        survivor = await socket_on(deployment, "app2", "killed")
+        killed_at = deployment.last_ghost_joined = time.monotonic()
+        processes = deployment.network.kill_host("app1")
+        codes = [await ended(socket) for socket in doomed]
+        reconnected = []
+        for _ in doomed:
+            socket, _attempts = await reconnect(deployment, "killed")
+            assert upstream_of(socket) == "app2"
+            reconnected.append(socket)
+        back_in = time.monotonic() - killed_at
+        heard = 0
+        for number, socket in enumerate(reconnected):
+            heard += await exchange(socket, survivor, 20, f"moved{number}")
+        heard_back = await exchange(survivor, reconnected[0], 20, "to the moved")
+        for socket in [*reconnected, survivor]:
+            await socket.close()
+        return processes, codes, back_in, heard, heard_back
+
+    processes, codes, back_in, heard, heard_back = asyncio.run(scenario())
+    assert processes >= 3  # the supervisor and its two server processes
+    assert heard == 40 and heard_back == 20
+    assert back_in < 5
+    figure(
+        f"SIGKILL of app1 ({processes} processes): its 2 clients closed"
+        f" ({codes}), reconnected through nginx to app2 in {back_in:.2f} s;"
+        f" lost after the reconnect: {60 - heard - heard_back} of 60"
+    )
+    # Back, as after a reboot: nginx counted app1 failed (max_fails=1,
+    # fail_timeout=10s), and sends it nothing new until the timeout or a reload.
+    restarted_at = time.monotonic()
+    deployment.start_app("app1")
+    deployment.wait_ready("app1")
+    deployment.reload_nginx()
+    figure(f"app1 started again, ready in {time.monotonic() - restarted_at:.1f} s")
+
+
+def test_sentinel_failover(deployment, figure):
+    ticket = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.contrib.auth import get_user_model;"
+            "from realtime_kit.tickets import issue_ticket;"
+            "user = get_user_model().objects.create_user('failover', password='x' * 20);"
+            "print(issue_ticket(user)[0])",
+        ],
+        cwd=deployment.project,
+        env={**os.environ, **deployment.env},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.strip()
+    lines_before = sum(
+        deployment.app_log(h).count("Channel layer failed") for h in ("app1", "app2")
+    )
+
+    async def scenario():
+        pages = [await socket_on(deployment, h, "failover") for h in ("app1", "app2")]
+        await exchange(pages[0], pages[1], 1, "before")
+        killed_at = deployment.last_ghost_joined = time.monotonic()
+        deployment.network.kill_host("r1")
+        codes = [await ended(page) for page in pages]
+        pages = [(await reconnect(deployment, "failover"))[0] for _ in pages]
+        # Chat works again: a message crosses between the reconnected pages.
+        while True:
+            try:
+                if await exchange(pages[0], pages[1], 1, "again"):
+                    break
+            except ConnectionClosed:
+                pages = [(await reconnect(deployment, "failover"))[0] for _ in pages]
+            assert time.monotonic() - killed_at < 15
+        working_in = time.monotonic() - killed_at
+        heard = await exchange(pages[0], pages[1], 30, "after")
+        heard += await exchange(pages[1], pages[0], 30, "reply")
+        try:
+            ticketed = await deployment.socket(
+                "failover", subprotocols=["ticket", ticket]
+            )
+        except InvalidHandshake as refusal:
+            ticket_result = f"refused ({refusal})"
+        else:
+            ticket_result = f"accepted ({ticketed.subprotocol})"
+            await ticketed.close()
+        for page in pages:
+            await page.close()
+        return codes, working_in, heard, ticket_result
+
+    codes, working_in, heard, ticket_result = asyncio.run(scenario())
+    primary = current_primary()
+    lines = (
+        sum(
+            deployment.app_log(h).count("Channel layer failed")
+            for h in ("app1", "app2")
+        )
+        - lines_before
+    )
+    assert primary == address("r2")
+    assert heard == 60
+    assert working_in < 15
+    # Each socket the failover ended is one log line (refused handshakes while
+    # the primary was gone are one line each too).
+    assert lines >= sum(code == 4011 for code in codes)
+    if ticket_result.startswith("refused"):
+        assert "403" in ticket_result
+    figure(
+        f"failover r1 -> {primary}: pages closed with {codes}, chat working again"
+        f" in {working_in:.2f} s, {lines} log lines, lost after the reconnect:"
+        f" {60 - heard} of 60; a ticket issued before it: {ticket_result}"
+    )
+
+
+def test_a_rolling_restart_of_every_host_loses_nothing(deployment, figure):
+    async def restart(host, other):
+        moving = await socket_on(deployment, host, "rolling")
+        staying = await socket_on(deployment, other, "rolling")
+        began = time.monotonic()
+        deployment.reload_nginx(drained=[host])
+        os.kill(deployment.apps[host].pid, signal.SIGTERM)
+        code = await ended(moving)
+        moving, _attempts = await reconnect(deployment, "rolling")
+        assert upstream_of(moving) == other
+        moved_in = time.monotonic() - began
+        heard = await exchange(moving, staying, 20, f"{host} moved")
+        heard += await exchange(staying, moving, 20, f"{host} back")
+        deployment.apps[host].wait(timeout=15)
+        deployment.start_app(host)
+        deployment.wait_ready(host)
+        deployment.reload_nginx()
+        restarted_in = time.monotonic() - began
+        back = await socket_on(deployment, host, "rolling")  # takes sockets again
+        heard += await exchange(back, staying, 20, f"{host} new")
+        for socket in (moving, staying, back):
+            await socket.close()
+        return code, moved_in, restarted_in, heard
+
+    results = {}
+    for host, other in (("app1", "app2"), ("app2", "app1")):
+        results[host] = asyncio.run(restart(host, other))
+    for host, (code, moved_in, restarted_in, heard) in results.items():
+        assert code == 1012  # uvicorn: service restart
+        assert heard == 60
+        figure(
+            f"rolling restart of {host}: its socket closed with {code}, on the other"
+            f" host in {moved_in:.2f} s, {host} back in nginx after"
+            f" {restarted_in:.1f} s; lost: {60 - heard} of 60"
+        )
+    for host in results:
+        log = deployment.app_log(host)
+        assert "Finished server process" in log
+
+
+def test_no_ghost_members_once_the_group_expiry_has_run(deployment, figure):
+    # The killed host's sockets and the failover's never left their groups.
+    group_keys = {room: f"asgi:group:chat.{room}" for room in ("killed", "failover")}
+    primary = current_primary()
+    before = {
+        room: int(redis_cli(primary, 6379, "zcard", key) or 0)
+        for room, key in group_keys.items()
+    }
+    assert before["killed"] >= 2  # the killed host's two sockets
+    # Every ghost joined before its host or Redis was killed.
+    time.sleep(
+        max(0, deployment.last_ghost_joined + GROUP_EXPIRY + 1 - time.monotonic())
+    )
+
+    async def scenario():
+        counts = {}
+        for room, key in group_keys.items():
+            one = await deployment.socket(room)
+            two = await deployment.socket(room)
+            await exchange(one, two, 1, "sweep")  # group_send drops the expired
+            counts[room] = int(redis_cli(primary, 6379, "zcard", key))
+            await one.close()
+            await two.close()
+        return counts
+
+    after = asyncio.run(scenario())
+    assert after == {room: 2 for room in group_keys}
+    figure(
+        f"group members before the expiry {before}, after it {after}"
+        f" (the 2 live sockets each): ghosts left 0"
+    )
