@@ -50,6 +50,7 @@ OPTION_FILES = [
             "tests/settings_redis.py": "tests/settings.py",
             "tests/redis_server.py": "tests/redis_server.py",
             "tests/test_redis_servers.py": "tests/test_redis_servers.py",
+            "docs/scaling-out.md": "docs/scaling-out.md",
         },
     ),
     (

@@ -72,6 +72,7 @@ else:
         "master_name": REDIS_SENTINEL_MASTER,
         "sentinel_kwargs": SENTINEL_KWARGS,
         "socket_connect_timeout": CONNECT_SECONDS,
+        "max_connections": REDIS_MAX_CONNECTIONS,
         **PASSWORD,
     }
     # Django's RedisCache knows no Sentinel: django-redis's client does. One
