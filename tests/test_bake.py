@@ -160,8 +160,8 @@ LAYER_BACKENDS = {
 }
 REDIS_TEST_FILES = {
     "in-memory": set(),
-    "redis": {"redis_server.py"},
-    "redis-pubsub": {"redis_server.py"},
+    "redis": {"redis_server.py", "test_redis_servers.py"},
+    "redis-pubsub": {"redis_server.py", "test_redis_servers.py"},
 }
 # Each bake holds only its own layer's kit module.
 LAYER_KIT_FILES = {
