@@ -4,7 +4,7 @@ REDIS_SENTINELS switches the channel layer and the cache (and so tickets,
 throttles and task state) to the primary the sentinels name: a change of
 environment, not of code. `manage.py check` refuses contradictions
 (config/checks.py). Topology and failover: docs/scaling-out.md.
-https://github.com/django/channels_redis#sentinel-configuration
+https://github.com/django/channels_redis#hosts
 https://github.com/jazzband/django-redis#use-the-sentinel-connection-factory
 """
 
@@ -81,6 +81,7 @@ else:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
+            # Without a name, config.E001 stops `manage.py check` and the server.
             "LOCATION": [f"redis://{REDIS_SENTINEL_MASTER or 'unnamed'}/0"],
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.SentinelClient",
