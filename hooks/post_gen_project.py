@@ -24,6 +24,7 @@ OPTION_FILES = [
             "realtime_kit/memory_layer.py": "realtime_kit/memory_layer.py",
             "tests/settings_in_memory.py": "tests/settings.py",
             "deploy/compose_in_memory.yaml": "compose.yaml",
+            "chat/presence_memory.py": "chat/presence.py",
         },
     ),
     (
@@ -46,6 +47,7 @@ OPTION_FILES = [
         {
             "tests/settings_redis.py": "tests/settings.py",
             "tests/redis_server.py": "tests/redis_server.py",
+            "chat/presence_redis.py": "chat/presence.py",
         },
     ),
     (

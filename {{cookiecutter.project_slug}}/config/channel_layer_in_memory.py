@@ -6,6 +6,8 @@ messages. The layer is Channels' contract, faster (realtime_kit/memory_layer.py)
 https://channels.readthedocs.io/en/stable/topics/channel_layers.html
 """
 
+REDIS_HOST = None
+
 CHANNEL_LAYERS = {
     "default": {"BACKEND": "realtime_kit.memory_layer.MemoryChannelLayer"},
 }

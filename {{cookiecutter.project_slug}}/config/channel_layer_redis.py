@@ -9,6 +9,7 @@ https://channels.readthedocs.io/en/stable/topics/channel_layers.html
 from config.env import env_number, env_str
 
 REDIS_URL = env_str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+REDIS_HOST = {"address": REDIS_URL}
 # Connections per pool per process (the layer has one, the cache another); a
 # caller waits up to REDIS_POOL_TIMEOUT_SECONDS for a free one, then fails as
 # in an outage.
@@ -21,7 +22,7 @@ CHANNEL_LAYERS = {
         "CONFIG": {
             # A receive blocks in BZPOPMIN for up to 5 s; redis-py 8 gives up
             # reading after 5 s unless told to wait longer.
-            "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+            "hosts": [{**REDIS_HOST, "socket_timeout": 15}],
             # Messages that may wait in one channel; group_send drops (one INFO
             # line) what a full channel cannot take. channels-redis's default
             # is 100.

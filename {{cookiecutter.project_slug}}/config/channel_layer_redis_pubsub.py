@@ -9,6 +9,7 @@ https://github.com/django/channels_redis#usage
 from config.env import env_number, env_str
 
 REDIS_URL = env_str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+REDIS_HOST = {"address": REDIS_URL}
 # The cache's connections per process; a caller waits up to
 # REDIS_POOL_TIMEOUT_SECONDS for a free one. The layer publishes through one
 # connection at a time and reads through another.
@@ -18,7 +19,7 @@ REDIS_POOL_TIMEOUT_SECONDS = env_number("REDIS_POOL_TIMEOUT_SECONDS", 5)
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
+        "CONFIG": {"hosts": [REDIS_HOST]},
     },
 }
 
