@@ -6,9 +6,16 @@ import urllib.request
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.sockets import receive_json
+from tests.sockets import receive_json as receive_any_json
 
 pytestmark = pytest.mark.live
+
+
+async def receive_json(socket):
+    """The next frame other than chat.presence."""
+    while (frame := await receive_any_json(socket))["type"] == "chat.presence":
+        pass
+    return frame
 
 
 def chat_socket(server, room):
