@@ -46,7 +46,9 @@ async def frames_until_quiet(client, quiet_seconds):
 
 async def test_members_hear_who_is_in_the_room_names_sorted_anonymous_counted():
     names = ["zoe", "ada"]
-    users = [await sync_to_async(get_user_model().objects.create_user)(n) for n in names]
+    users = [
+        await sync_to_async(get_user_model().objects.create_user)(n) for n in names
+    ]
     cookies = [(await logged_in_browser(user)).cookie for user in users]
     expected = presence(users=["ada", "zoe"], anonymous=1)
     async with (
