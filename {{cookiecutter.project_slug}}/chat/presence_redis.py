@@ -137,7 +137,8 @@ class Presence:
         while True:
             await asyncio.sleep(settings.CHAT_PRESENCE_HEARTBEAT_SECONDS)
             try:
-                await self.refresh_all()
+                # Back from an outage: what the rooms heard may be stale.
+                await self.refresh_all(announce_all=self.heartbeat_failing)
             except OUTAGE_ERRORS as error:
                 if not self.heartbeat_failing:  # one line per outage, not per beat
                     log_failure("not refreshed", "any room", error)
@@ -147,7 +148,7 @@ class Presence:
                     logger.warning("Chat presence refreshed again")
                 self.heartbeat_failing = False
 
-    async def refresh_all(self):
+    async def refresh_all(self, announce_all=False):
         """Refresh every socket of this process; announce rooms whose dead left."""
         sockets = list(self.sockets.items())
         rooms = {}
@@ -161,15 +162,19 @@ class Presence:
                 pipeline.zremrangebyscore(members_key(room), "-inf", now)
 
         removed = (await self.execute(fill))[2::3]
-        emptied = [room for room, count in zip(rooms, removed, strict=True) if count]
-        if emptied:
+        changed = [
+            room
+            for room, count in zip(rooms, removed, strict=True)
+            if count or announce_all
+        ]
+        if changed:
 
             def claim_all(pipeline):
-                for room in emptied:
+                for room in changed:
                     self.claim(pipeline, room)
 
             claims = await self.execute(claim_all)
-            for room, claimed in zip(emptied, claims, strict=True):
+            for room, claimed in zip(changed, claims, strict=True):
                 if claimed:
                     self.announce_later(rooms[room][1], room)
         # The group's own expiry must not drop a live socket either.
