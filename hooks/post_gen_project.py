@@ -48,6 +48,7 @@ OPTION_FILES = [
             "tests/settings_redis.py": "tests/settings.py",
             "tests/redis_server.py": "tests/redis_server.py",
             "chat/presence_redis.py": "chat/presence.py",
+            "chat/tests/test_presence_outage.py": "chat/tests/test_presence_outage.py",
         },
     ),
     (
