@@ -32,6 +32,10 @@ class Presence:
 
     def join(self, layer, room, channel, user_name):
         self.rooms.setdefault(room, {})[channel] = user_name
+        # A consumer that ends without its disconnect (an error) leaves too.
+        asyncio.current_task().add_done_callback(
+            lambda _: self.leave(layer, room, channel)
+        )
         self.announce_later(layer, room)
 
     def leave(self, layer, room, channel):

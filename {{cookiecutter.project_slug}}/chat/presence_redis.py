@@ -86,6 +86,11 @@ class Presence:
     async def join(self, layer, room, channel, user_name):
         member = f"{channel} {user_name}"
         self.sockets[(room, channel)] = (member, layer)
+        # A consumer that ends without its disconnect (closed on an outage)
+        # leaves too, when its task ends.
+        asyncio.current_task().add_done_callback(
+            lambda _: self.leave_soon(layer, room, channel)
+        )
         if self.heartbeat is None:
             self.heartbeat = asyncio.create_task(self.beat())
 
@@ -113,10 +118,16 @@ class Presence:
         if claimed:
             self.announce_later(layer, room)
 
-    def announce_later(self, layer, room):
-        task = asyncio.create_task(self.announce(layer, room))
+    def leave_soon(self, layer, room, channel):
+        if (room, channel) in self.sockets:
+            self.track(asyncio.create_task(leave(layer, room, channel)))
+
+    def track(self, task):
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+
+    def announce_later(self, layer, room):
+        self.track(asyncio.create_task(self.announce(layer, room)))
 
     async def announce(self, layer, room):
         """Once the window has passed: the room's members, to every one of them."""

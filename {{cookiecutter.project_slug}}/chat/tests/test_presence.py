@@ -6,10 +6,12 @@ import time
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import override_settings
 
+from chat import presence
 from chat.checks import check_presence_timing
 from tests.clients import communicator, logged_in_browser, open_websocket
 
@@ -17,7 +19,7 @@ from tests.clients import communicator, logged_in_browser, open_websocket
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def presence(users=(), anonymous=0):
+def presence_frame(users=(), anonymous=0):
     return {"type": "chat.presence", "users": list(users), "anonymous": anonymous}
 
 
@@ -48,7 +50,7 @@ async def test_members_hear_who_is_in_the_room_names_sorted_anonymous_counted():
         await sync_to_async(get_user_model().objects.create_user)(n) for n in names
     ]
     cookies = [(await logged_in_browser(user)).cookie for user in users]
-    expected = presence(users=["ada", "zoe"], anonymous=1)
+    expected = presence_frame(users=["ada", "zoe"], anonymous=1)
     async with (
         open_websocket("/ws/chat/who/", cookie=cookies[0]) as zoe,
         open_websocket("/ws/chat/who/", cookie=cookies[1]) as ada,
@@ -61,13 +63,13 @@ async def test_members_hear_who_is_in_the_room_names_sorted_anonymous_counted():
 async def test_a_member_who_leaves_is_gone_from_the_others_list():
     async with open_websocket("/ws/chat/leaving/") as staying:
         async with open_websocket("/ws/chat/leaving/"):
-            assert await presence_reaches(staying, presence(anonymous=2))
-        assert await presence_reaches(staying, presence(anonymous=1))
+            assert await presence_reaches(staying, presence_frame(anonymous=2))
+        assert await presence_reaches(staying, presence_frame(anonymous=1))
 
 
 async def test_other_rooms_hear_nothing_of_it():
     async with open_websocket("/ws/chat/here/") as here:
-        assert await presence_reaches(here, presence(anonymous=1))
+        assert await presence_reaches(here, presence_frame(anonymous=1))
         async with open_websocket("/ws/chat/there/"):
             assert await here.receive_nothing(
                 timeout=2 * settings.CHAT_PRESENCE_ANNOUNCE_SECONDS
@@ -87,7 +89,7 @@ async def test_a_join_burst_is_announced_once_per_window_not_once_per_join():
         received = [await frames_until_quiet(clients[0], 2 * window)]
         received += [await frames_until_quiet(c, 0) for c in clients[1:]]
         for frames in received:
-            assert frames[-1] == presence(anonymous=members)
+            assert frames[-1] == presence_frame(anonymous=members)
         # One announcement per window, to at most every member; one per join
         # would be 1 + 2 + ... + 40 = 820 frames.
         deliveries = sum(len(frames) for frames in received)
@@ -95,6 +97,23 @@ async def test_a_join_burst_is_announced_once_per_window_not_once_per_join():
         assert deliveries <= members * windows, (deliveries, burst_seconds)
     finally:
         await asyncio.gather(*(client.disconnect() for client in clients))
+
+
+async def test_a_consumer_that_ends_without_its_disconnect_leaves_too():
+    """As one closed on a channel-layer outage does: its task ends, and it leaves."""
+    layer = get_channel_layer()
+    ended = asyncio.Event()
+
+    async def consumer_task():
+        await presence.join(layer, "chat.ending", await layer.new_channel(), "")
+        await ended.wait()
+
+    async with open_websocket("/ws/chat/ending/") as staying:
+        task = asyncio.create_task(consumer_task())
+        assert await presence_reaches(staying, presence_frame(anonymous=2))
+        ended.set()
+        await task
+        assert await presence_reaches(staying, presence_frame(anonymous=1))
 
 
 def test_the_checks_refuse_a_heartbeat_that_lets_live_sockets_expire():
