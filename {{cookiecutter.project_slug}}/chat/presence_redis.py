@@ -20,6 +20,7 @@ https://redis.io/docs/latest/develop/data-types/sorted-sets/
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -89,9 +90,9 @@ class Presence:
         # A consumer that ends without its disconnect (closed on an outage)
         # leaves too, when its task ends.
         asyncio.current_task().add_done_callback(
-            lambda _: self.leave_soon(layer, room, channel)
+            lambda _: self.leave_soon(room, channel)
         )
-        if self.heartbeat is None:
+        if self.heartbeat is None or self.heartbeat.done():
             self.heartbeat = asyncio.create_task(self.beat())
 
         def fill(pipeline):
@@ -102,14 +103,25 @@ class Presence:
         if claimed:
             self.announce_later(layer, room)
 
-    async def leave(self, room, channel):
-        member, layer = self.sockets.pop((room, channel), (None, None))
-        if member is None:
-            return
+    def forget(self, room, channel):
+        """This process's entry for the socket, removed; None if it had none."""
+        entry = self.sockets.pop((room, channel), None)
         if not self.sockets and self.heartbeat is not None:
             self.heartbeat.cancel()
             self.heartbeat = None
+        return entry
 
+    async def leave(self, room, channel):
+        entry = self.forget(room, channel)
+        if entry is not None:
+            await self.remove(room, *entry)
+
+    def leave_soon(self, room, channel):
+        entry = self.forget(room, channel)
+        if entry is not None:
+            self.track(asyncio.create_task(logged(room, self.remove(room, *entry))))
+
+    async def remove(self, room, member, layer):
         def fill(pipeline):
             pipeline.zrem(members_key(room), member)
             self.claim(pipeline, room)
@@ -117,10 +129,6 @@ class Presence:
         _, claimed = await self.execute(fill)
         if claimed:
             self.announce_later(layer, room)
-
-    def leave_soon(self, layer, room, channel):
-        if (room, channel) in self.sockets:
-            self.track(asyncio.create_task(leave(layer, room, channel)))
 
     def track(self, task):
         self.tasks.add(task)
@@ -192,7 +200,9 @@ class Presence:
         for key, (member, layer) in sockets:
             room, channel = key
             if key in self.sockets:
-                await layer.group_add(room, channel)
+                # The pub/sub layer refuses a channel that has just ended.
+                with contextlib.suppress(RuntimeError):
+                    await layer.group_add(room, channel)
             if key not in self.sockets:  # left meanwhile: undo this beat's re-adds
                 await layer.group_discard(room, channel)
                 async with self.turns:
@@ -220,16 +230,18 @@ def presence():
     return _presence
 
 
-async def join(layer, room, channel, user_name):
-    """Count `channel` in `room` as `user_name` ("" for anonymous) and say so."""
+async def logged(room, operation):
+    """Await `operation`; a Redis failure is one line, and chat goes on."""
     try:
-        await presence().join(layer, room, channel, user_name)
+        await operation
     except OUTAGE_ERRORS as error:
         log_failure("not updated", room, error)
+
+
+async def join(layer, room, channel, user_name):
+    """Count `channel` in `room` as `user_name` ("" for anonymous) and say so."""
+    await logged(room, presence().join(layer, room, channel, user_name))
 
 
 async def leave(layer, room, channel):
-    try:
-        await presence().leave(room, channel)
-    except OUTAGE_ERRORS as error:
-        log_failure("not updated", room, error)
+    await logged(room, presence().leave(room, channel))
