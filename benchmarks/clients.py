@@ -67,6 +67,8 @@ async def round_trips(sockets, payload, seconds, check):
             start = time.perf_counter()
             await ws.send(payload)
             answer = await ws.recv()
+            while is_presence(answer):  # who is in the room: not an answer
+                answer = await ws.recv()
             latencies.append(time.perf_counter() - start)
             if not check(answer):
                 bad += 1
@@ -85,6 +87,11 @@ async def echo(args):
         return await round_trips(sockets, payload, args.seconds, payload.__eq__)
     finally:
         await asyncio.gather(*(ws.close() for ws in sockets))
+
+
+def is_presence(text):
+    """A chat.presence frame: the baked project's chat says who is in the room."""
+    return text.startswith("{") and json.loads(text).get("type") == "chat.presence"
 
 
 def is_chat_message(text, message="hello", user=None):
@@ -134,6 +141,8 @@ async def broadcast(args):
         nonlocal complete, total, bad, last_delivery
         async for text in ws:
             content = json.loads(text)
+            if content.get("type") == "chat.presence":
+                continue
             sequence = int(content["message"])
             if args.user is not None and content.get("user") != args.user:
                 bad += 1

@@ -24,6 +24,7 @@ OPTION_FILES = [
             "realtime_kit/memory_layer.py": "realtime_kit/memory_layer.py",
             "tests/settings_in_memory.py": "tests/settings.py",
             "deploy/compose_in_memory.yaml": "compose.yaml",
+            "chat/presence_memory.py": "chat/presence.py",
         },
     ),
     (
@@ -51,6 +52,8 @@ OPTION_FILES = [
             "tests/redis_server.py": "tests/redis_server.py",
             "tests/test_redis_servers.py": "tests/test_redis_servers.py",
             "docs/scaling-out.md": "docs/scaling-out.md",
+            "chat/presence_redis.py": "chat/presence.py",
+            "chat/tests/test_presence_outage.py": "chat/tests/test_presence_outage.py",
         },
     ),
     (

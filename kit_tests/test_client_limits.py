@@ -18,7 +18,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from realtime_kit.client_limits import ClientLimitMiddleware
 from tests.live_server import LiveServer
-from tests.sockets import close_code, receive_json
+from tests.sockets import close_code, receive_chat
 
 pytestmark = pytest.mark.live
 
@@ -86,7 +86,7 @@ async def test_over_the_socket_cap_a_handshake_is_refused_with_one_warning(serve
         await asyncio.sleep(0.3)  # the server saw one leave
         async with chat(server, address) as again:
             await again.send(json.dumps({"message": "back"}))
-            assert (await receive_json(again))["message"] == "back"
+            assert (await receive_chat(again))["message"] == "back"
     assert "Traceback" not in server.log()
 
 
@@ -134,7 +134,7 @@ async def test_a_client_over_its_message_budget_is_closed_then_cools_down(server
     await asyncio.sleep(COOLDOWN + 0.2)
     async with chat(server, address) as again:
         await again.send(json.dumps({"message": "after"}))
-        assert (await receive_json(again))["message"] == "after"
+        assert (await receive_chat(again))["message"] == "after"
     assert "Traceback" not in server.log()
 
 
@@ -186,7 +186,7 @@ async def test_nested_json_gets_an_error_reply_on_uvicorn(server, frame):
     ) as socket:
         for _ in range(2):  # and the socket lives on
             await socket.send(frame)
-            assert (await receive_json(socket))["type"] == "error"
+            assert (await receive_chat(socket))["type"] == "error"
     assert "Traceback" not in server.log()
 
 

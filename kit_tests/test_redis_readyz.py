@@ -15,6 +15,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from tests.redis_server import RedisServer, live_server_on
+from tests.sockets import receive_chat
 
 pytestmark = pytest.mark.live
 
@@ -49,7 +50,7 @@ async def test_readyz_answers_quickly_while_sockets_are_open(server):
     try:
         await sockets[0].send(json.dumps({"message": "hello"}))
         for socket in sockets[:3:2]:
-            assert json.loads(await asyncio.wait_for(socket.recv(), 5))["message"]
+            assert (await receive_chat(socket))["message"]
         for _ in range(5):
             status, body, seconds = await asyncio.to_thread(readyz, server)
             assert (status, body) == (200, {"status": "ready"}), server.log()

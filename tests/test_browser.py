@@ -25,6 +25,10 @@ def chat_log(window):
     return window.find_element(By.ID, "chat-log").get_property("value")
 
 
+def presence_line(window):
+    return window.find_element(By.ID, "chat-presence").text
+
+
 def open_room(window, server, room):
     window.get(f"{server.http_url}/chat/{room}/")
     wait_until(window, lambda: connection_state(window) == "open", message="never open")
@@ -83,6 +87,10 @@ def test_two_windows_talk_and_another_room_hears_nothing(baked, daphne, chromium
     wait_until(alice, lambda: "hello from bob" in chat_log(alice))
     assert "hello from alice" in chat_log(alice)
     assert chat_log(carol) == ""
+    # Who is in each room, on its page; not in the log.
+    for window, here in ((alice, 2), (bob, 2), (carol, 1)):
+        line = f"In the room: {here} anonymous"
+        wait_until(window, lambda w=window, t=line: presence_line(w) == t)
 
 
 def test_the_page_reconnects_by_itself_after_a_server_restart(

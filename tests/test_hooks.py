@@ -212,7 +212,7 @@ def test_only_the_chosen_files_are_kept_under_their_final_names(tmp_path, answer
         target for _, files in post_gen.OPTION_FILES for target in files.values()
     }
     always = {"config/channel_layer.py", "config/database.py", "tests/settings.py"}
-    always |= {"tests/database.py", ".github/workflows/ci.yml"}
+    always |= {"tests/database.py", ".github/workflows/ci.yml", "chat/presence.py"}
     assert always <= set(left) <= targets
     assert len(kept) == len(set(kept.values()))
 

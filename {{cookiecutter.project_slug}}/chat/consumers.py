@@ -2,7 +2,9 @@
 
 A client sends {"message": "<text>"}; every member of the room, the sender
 included, receives {"type": "chat.message", "message": ..., "user": ...}.
-A bad frame gets {"type": "error", "error": ...}, only to its sender.
+A bad frame gets {"type": "error", "error": ...}, only to its sender. Whenever
+the room's members change, each gets {"type": "chat.presence", "users": [the
+sorted names], "anonymous": <sockets without a user>} (chat/presence.py).
 https://channels.readthedocs.io/en/stable/tutorial/part_3.html
 """
 
@@ -10,6 +12,7 @@ import json
 
 from django.conf import settings
 
+from chat import presence
 from realtime_kit.consumers import AsyncWebsocketConsumer
 
 
@@ -35,8 +38,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user_name = self.scope["user"].get_username() or "anonymous"
         await self.channel_layer.group_add(self.room_group_name, self.channel_name)
         await self.accept()
+        await presence.join(
+            self.channel_layer,
+            self.room_group_name,
+            self.channel_name,
+            self.scope["user"].get_username(),  # "" when anonymous
+        )
 
     async def disconnect(self, close_code):
+        await presence.leave(
+            self.channel_layer, self.room_group_name, self.channel_name
+        )
         await self.channel_layer.group_discard(self.room_group_name, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
@@ -55,4 +67,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
 
     async def chat_message(self, event):
+        await self.send(text_data=event["text"])
+
+    async def chat_presence(self, event):
         await self.send(text_data=event["text"])

@@ -28,7 +28,9 @@ CHANNEL_LAYERS = {
             "capacity": env_number("CHANNEL_LAYER_CAPACITY", 500),
             "expiry": 60,
             # Seconds a group member stays without its group_discard (a killed
-            # process): channels-redis's default, a day.
+            # process): channels-redis's default, a day. Chat re-adds its live
+            # members every CHAT_PRESENCE_HEARTBEAT_SECONDS; other groups are
+            # not refreshed.
             "group_expiry": env_number("CHANNEL_LAYER_GROUP_EXPIRY", 86400),
             "max_connections": REDIS_MAX_CONNECTIONS,
             "pool_timeout": REDIS_POOL_TIMEOUT_SECONDS,

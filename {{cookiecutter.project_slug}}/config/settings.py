@@ -115,8 +115,8 @@ LOGOUT_REDIRECT_URL = "home"
 # CHANNEL_LAYER_CAPACITY and CHANNEL_LAYER_GROUP_EXPIRY.
 CHANNEL_LAYERS = channel_layer.CHANNEL_LAYERS
 CACHES = channel_layer.CACHES
-# The Redis server as a channels-redis host (a dict), for code that talks to
-# Redis directly; None without Redis.
+# The Redis of the layer, as a channels-redis host dict, for code that talks to
+# Redis itself (chat/presence.py); None without Redis.
 REDIS_HOST = channel_layer.REDIS_HOST
 
 LANGUAGE_CODE = "en-us"
@@ -296,6 +296,19 @@ WEBSOCKET_TICKET_SECONDS = env_number("WEBSOCKET_TICKET_SECONDS", 60)
 
 # The sample apps.
 CHAT_MAX_MESSAGE_LENGTH = env_number("CHAT_MAX_MESSAGE_LENGTH", 2000)
+# Who is in a chat room (chat/presence.py). On Redis, each process refreshes its
+# sockets every HEARTBEAT seconds; those of a dead process or host leave the
+# list within EXPIRY + HEARTBEAT seconds. A room hears of changes at most once
+# per ANNOUNCE seconds, however many join at once.
+CHAT_PRESENCE_HEARTBEAT_SECONDS = env_number(
+    "CHAT_PRESENCE_HEARTBEAT_SECONDS", 10.0, kind=float
+)
+CHAT_PRESENCE_EXPIRY_SECONDS = env_number(
+    "CHAT_PRESENCE_EXPIRY_SECONDS", 30.0, kind=float
+)
+CHAT_PRESENCE_ANNOUNCE_SECONDS = env_number(
+    "CHAT_PRESENCE_ANNOUNCE_SECONDS", 0.5, kind=float
+)
 TASK_MAX_STEPS = 1000
 TASK_STEP_SECONDS = env_number("TASK_STEP_SECONDS", 0.2, kind=float)
 # "in-process": jobs run in the server process that starts them (the default;

@@ -21,6 +21,13 @@ async def receive_json(socket, seconds=5):
     return json.loads(await asyncio.wait_for(socket.recv(), seconds))
 
 
+async def receive_chat(socket, seconds=5):
+    """The next frame of a chat socket other than chat.presence (who is in the room)."""
+    while (frame := await receive_json(socket, seconds))["type"] == "chat.presence":
+        pass
+    return frame
+
+
 def session_cookie_from(server, path="/tasks/"):
     """The session cookie a browser gets from a page of a live server."""
     with urllib.request.urlopen(server.http_url + path, timeout=10) as response:

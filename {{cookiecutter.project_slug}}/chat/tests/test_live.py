@@ -6,7 +6,7 @@ import urllib.request
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.sockets import receive_json
+from tests.sockets import receive_chat
 
 pytestmark = pytest.mark.live
 
@@ -22,7 +22,7 @@ async def test_two_real_sockets_talk(daphne_server):
     ):
         await alice.send(json.dumps({"message": "over the wire"}))
         for socket in (alice, bob):
-            assert (await receive_json(socket))["message"] == "over the wire"
+            assert (await receive_chat(socket))["message"] == "over the wire"
 
 
 @pytest.mark.parametrize(
@@ -35,9 +35,9 @@ async def test_a_bad_frame_gets_an_error_and_the_socket_lives_on(
 ):
     async with chat_socket(daphne_server, "errors") as socket:
         await socket.send(bad_frame)
-        assert (await receive_json(socket))["type"] == "error"
+        assert (await receive_chat(socket))["type"] == "error"
         await socket.send(json.dumps({"message": "fine"}))
-        assert (await receive_json(socket))["message"] == "fine"
+        assert (await receive_chat(socket))["message"] == "fine"
     assert "Traceback" not in daphne_server.log()
 
 

@@ -16,6 +16,7 @@ def test_a_room_page_has_the_log_the_input_and_the_room_name(client):
         b"chat-message-input",
         b"chat-message-submit",
         b"connection-state",
+        b"chat-presence",
     ):
         assert b'id="' + element_id + b'"' in response.content
     assert b'<script id="room-name" type="application/json">"lobby"</script>' in (
