@@ -39,9 +39,15 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from tests.servers import NGINX_MAIN, nginx_binary
 
 MASTER = "mymaster"
-# Seconds, CHANNEL_LAYER_GROUP_EXPIRY of the app hosts: short, and longer than
-# any socket here lives (a membership is not refreshed while its socket lives).
+# Seconds, CHANNEL_LAYER_GROUP_EXPIRY of the app hosts: short, so that ghost
+# members expire within the test. Chat presence re-adds every live chat socket
+# to its group each heartbeat, so a live one never expires.
 GROUP_EXPIRY = 12
+# Seconds, CHAT_PRESENCE_HEARTBEAT_SECONDS and CHAT_PRESENCE_EXPIRY_SECONDS of
+# the app hosts (the defaults are 10 and 30): a dead host's members leave the
+# presence list within the test. The heartbeat must stay below both.
+PRESENCE_HEARTBEAT = 1
+PRESENCE_EXPIRY = 3
 STEP = 0.2  # seconds per step of the tasks sample's job
 APP_PORT = 8000
 TAG = f"cs{os.getpid() % 100000}"
@@ -356,6 +362,8 @@ def deployment(baked, tmp_path_factory):
         "REDIS_SENTINELS": ",".join(f"{address(s)}:26379" for s in ("s1", "s2", "s3")),
         "REDIS_SENTINEL_MASTER": MASTER,
         "CHANNEL_LAYER_GROUP_EXPIRY": str(GROUP_EXPIRY),
+        "CHAT_PRESENCE_HEARTBEAT_SECONDS": str(PRESENCE_HEARTBEAT),
+        "CHAT_PRESENCE_EXPIRY_SECONDS": str(PRESENCE_EXPIRY),
         "SERVER_PROCESSES": "2",
         "SERVER_FORWARDED_ALLOW_IPS": address("lb"),
         "SERVER_SHUTDOWN_SECONDS": "3",
@@ -466,6 +474,18 @@ async def receive_json(socket, seconds=5):
     return json.loads(await asyncio.wait_for(socket.recv(), seconds))
 
 
+async def receive_chat(socket, seconds=5):
+    """The next chat.message frame; the chat.presence frames between, skipped."""
+    deadline = time.monotonic() + seconds
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        frame = await receive_json(socket, left)
+        if frame["type"] != "chat.presence":
+            return frame
+
+
 async def exchange(sender, receiver, count, label):
     """Send `count` chat messages; the number that reached `receiver`."""
     sent = [f"{label} {n}" for n in range(count)]
@@ -474,13 +494,28 @@ async def exchange(sender, receiver, count, label):
     heard = []
     try:
         while len(heard) < count:
-            message = await receive_json(receiver)
-            if message.get("message", "").startswith(label):
+            message = await receive_chat(receiver)
+            # Unread echoes of an earlier exchange may come first.
+            if message["message"].startswith(label):
                 heard.append(message["message"])
     except TimeoutError:
         pass
     assert heard == sent[: len(heard)]  # in order, none twice
     return len(heard)
+
+
+async def presence_until(socket, condition, seconds):
+    """The first chat.presence frame that meets `condition`; chat frames skipped."""
+    deadline = time.monotonic() + seconds
+    while True:
+        left = deadline - time.monotonic()
+        assert left > 0, f"no chat.presence frame as expected within {seconds} s"
+        try:
+            frame = await receive_json(socket, left)
+        except TimeoutError:
+            continue
+        if frame["type"] == "chat.presence" and condition(frame):
+            return frame
 
 
 async def ended(socket, seconds=10):
@@ -617,6 +652,54 @@ def test_a_killed_host_s_clients_reconnect_to_the_other(deployment, figure):
     figure(
         f"app1 started again, ready in {ready_in:.1f} s; without a reload nginx"
         f" sent it its first socket {unused_for:.1f} s later (fail_timeout 10 s)"
+    )
+
+
+def test_a_killed_host_s_members_leave_the_presence_list(deployment, figure):
+    room = "present"
+
+    async def scenario():
+        on = {"app1": [], "app2": []}
+        for _ in range(20):  # least_conn alternates; 3 on each host
+            if min(len(sockets) for sockets in on.values()) >= 3:
+                break
+            socket = await deployment.socket(room)
+            on[upstream_of(socket)].append(socket)
+        assert min(len(sockets) for sockets in on.values()) >= 3, on
+        watcher, doomed = on["app1"][0], on["app2"]
+        deployment.killed_members = len(doomed)
+        everyone = len(on["app1"]) + len(on["app2"])
+        full = await presence_until(
+            watcher, lambda frame: frame["anonymous"] == everyone, 10
+        )
+        killed_at = deployment.last_ghost_joined = time.monotonic()
+        processes = deployment.network.kill_host("app2")
+        survivors = len(on["app1"])
+        after = await presence_until(
+            watcher, lambda frame: frame["anonymous"] < everyone, 15
+        )
+        left_in = time.monotonic() - killed_at
+        # The dead host's memberships stay in the group until its expiry.
+        deployment.ghosts[room] = group_size(room) - survivors
+        for socket in doomed:
+            await ended(socket)
+        for socket in on["app1"]:
+            await socket.close()
+        return full, after, survivors, len(doomed), processes, left_in
+
+    full, after, survivors, dead, processes, left_in = asyncio.run(scenario())
+    assert full == {"type": "chat.presence", "users": [], "anonymous": survivors + dead}
+    assert after["anonymous"] == survivors, after  # all of the dead host's at once
+    assert left_in < 10
+    # Back for the checks that follow; a reload makes nginx use it at once.
+    deployment.start_app("app2")
+    deployment.wait_ready("app2")
+    deployment.reload_nginx()
+    figure(
+        f"presence (heartbeat {PRESENCE_HEARTBEAT} s, expiry {PRESENCE_EXPIRY} s):"
+        f" a watcher on app1 saw {survivors + dead} members; SIGKILL of app2"
+        f" ({processes} processes): its {dead} members left the list in"
+        f" {left_in:.2f} s, {after['anonymous']} listed"
     )
 
 
@@ -758,6 +841,7 @@ def test_no_ghost_members_once_the_group_expiry_has_run(deployment, figure):
     # The killed host's sockets and the failover's never left their groups.
     before = deployment.ghosts
     assert before["killed"] == 2  # the killed host's two sockets
+    assert before["present"] == deployment.killed_members  # app2's, killed
     # Every ghost joined before its host or Redis was killed.
     time.sleep(
         max(0, deployment.last_ghost_joined + GROUP_EXPIRY + 1 - time.monotonic())
