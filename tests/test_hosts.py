@@ -757,6 +757,12 @@ def test_sentinel_failover(deployment, figure):
         deployment.ghosts["failover"] = group_size("failover") - 2  # 2 pages live
         heard = await exchange(pages[0], pages[1], 30, "after")
         heard += await exchange(pages[1], pages[0], 30, "reply")
+        # Presence settles to the sockets that live: the ended ones, whose
+        # removal may have failed meanwhile, expire.
+        third = await deployment.socket("failover")
+        await presence_until(third, lambda frame: frame["anonymous"] == 3, 10)
+        settled_in = time.monotonic() - killed_at
+        await third.close()
         try:
             ticketed = await deployment.socket(
                 "failover", subprotocols=["ticket", ticket]
@@ -768,9 +774,11 @@ def test_sentinel_failover(deployment, figure):
             await ticketed.close()
         for page in pages:
             await page.close()
-        return codes, refused, working_in, heard, ticket_result
+        return codes, refused, working_in, heard, ticket_result, settled_in
 
-    codes, refused, working_in, heard, ticket_result = asyncio.run(scenario())
+    codes, refused, working_in, heard, ticket_result, settled_in = asyncio.run(
+        scenario()
+    )
     primary = current_primary()
     lines = (
         sum(
@@ -793,7 +801,8 @@ def test_sentinel_failover(deployment, figure):
         f"failover r1 -> {primary}: pages closed with {codes}, {refused} handshakes"
         f" refused (403) meanwhile, chat working again in {working_in:.2f} s;"
         f" {lines} log lines, one per socket; lost after the reconnect:"
-        f" {60 - heard} of 60; a ticket issued before it: {ticket_result}"
+        f" {60 - heard} of 60; a ticket issued before it: {ticket_result};"
+        f" presence listed the 3 live sockets {settled_in:.1f} s after the kill"
     )
 
 
