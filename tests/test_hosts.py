@@ -11,9 +11,11 @@
 The checks run in order on one network, each printing its figure: chat crosses
 hosts; a job started through one host is watched through the other; a host
 killed outright (SIGKILL to all its processes) sends its clients through nginx
-to the other; killing the Redis primary fails over to the replica; a rolling
-restart of every host (drain, SIGTERM, start, /readyz, undrain) loses nothing;
-and no ghost member is left in a group once its expiry has run.
+to the other; a killed host's chat members leave the presence list that the
+other host's members get (chat.presence frames); killing the Redis primary
+fails over to the replica, and presence settles to the sockets that live; a
+rolling restart of every host (drain, SIGTERM, start, /readyz, undrain) loses
+nothing; and no ghost member is left in a group once its expiry has run.
 
 Needs root and `ip netns` (under CI=true a missing one fails, else skips). The
 traffic stays on the bridge: nothing is routed out. Every process started runs
