@@ -1,8 +1,8 @@
 """Channel layer and cache: Redis pub/sub, shared by every server process.
 
 One PUBLISH per send or group_send, whatever the group size: faster than the
-queue-based layer, but at most once, with no capacity, no expiry, no
-`runworker` work sharing, and beta: docs/decisions.md#redis-pubsub.
+queue-based layer, but at most once, with no capacity, no expiry, and beta:
+docs/decisions.md#redis-pubsub.
 https://github.com/django/channels_redis#usage
 """
 
@@ -33,3 +33,7 @@ CACHES = {
         },
     },
 }
+
+# The tasks sample's sockets read their jobs' rows this often, besides the
+# updates the worker sends through the layer: for an update lost in an outage.
+TASK_POLL_SECONDS = env_number("TASK_POLL_SECONDS", 5, kind=float)

@@ -1,0 +1,131 @@
+"""The sample's long job: a Django task that a worker (`manage.py db_worker`) runs.
+
+Each step is saved to the job's row, which watchers read, and pushed to the
+job's channel-layer group. A cancel is a status in the row: the task reads it
+between steps. Put the real work where the sleep is.
+https://docs.djangoproject.com/en/6.0/topics/tasks/
+"""
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from realtime_kit.layer_outages import OUTAGE_ERRORS
+from tasks.models import ACTIVE, Job
+
+try:
+    from django.tasks import task  # Django 6.0 and later
+except ImportError:  # Django 5.2: the django-tasks backport, the same API
+    from django_tasks import task
+
+logger = logging.getLogger(__name__)
+
+
+class Refused(Exception):
+    """A start over a quota; str() tells the client which."""
+
+
+def group_name(task_id):
+    return f"job.{task_id}"
+
+
+@task
+async def run_job(task_id):
+    rows = Job.objects.filter(pk=task_id)
+    now = timezone.now()
+    if not await rows.filter(status="queued").aupdate(status="running", heartbeat=now):
+        return  # cancelled before a worker took it
+    job, pushing = await rows.aget(), True
+    try:
+        while job.step < job.total:
+            await asyncio.sleep(settings.TASK_STEP_SECONDS)  # one step of the work
+            job.step += 1
+            now = timezone.now()
+            if not await rows.filter(status="running").aupdate(
+                step=job.step, heartbeat=now
+            ):
+                return  # cancelled, or given up as lost
+            pushing = await push(job, pushing)
+        job.status = "done"
+    except Exception as error:
+        job.status, job.error = "failed", f"the job failed: {error}"
+        raise
+    finally:
+        if job.status != "running":
+            await rows.filter(status="running").aupdate(
+                status=job.status, error=job.error
+            )
+            await push(job, pushing)
+
+
+async def push(job, pushing):
+    """Tell the job's watchers; with the layer down, say so once: they poll the row."""
+    if pushing:
+        try:
+            await get_channel_layer().group_send(
+                group_name(job.id.hex), {"type": "job.update", "message": job.message()}
+            )
+        except OUTAGE_ERRORS as error:
+            logger.warning("Job %s: updates not pushed (%s)", job.id.hex, error)
+            return False
+    return pushing
+
+
+def free_slot(taken, most, setting):
+    slot = next((s for s in range(most) if s not in set(taken)), None)
+    if slot is None:
+        raise Refused(
+            f"{most} of your tasks run already, the most allowed ({setting});"
+            " wait for one to end, or cancel one"
+        )
+    return slot
+
+
+def start_job(owner, address, total):
+    """A new job, queued for a worker; Refused over a quota, as the database decides."""
+    mark_lost()
+    while True:
+        active = Job.objects.filter(status__in=ACTIVE)
+        mine = active.filter(owner=owner).values_list("owner_slot", flat=True)
+        near = active.filter(address=address).values_list("address_slot", flat=True)
+        slots = {
+            "owner_slot": free_slot(
+                mine, settings.TASK_MAX_PER_OWNER, "TASK_MAX_PER_OWNER"
+            ),
+            "address_slot": free_slot(
+                near, settings.TASK_MAX_PER_ADDRESS, "TASK_MAX_PER_ADDRESS"
+            ),
+        }
+        try:
+            with transaction.atomic():
+                job = Job.objects.create(
+                    owner=owner, address=address, total=total, **slots
+                )
+                run_job.enqueue(job.id.hex)
+            return job
+        except IntegrityError:
+            continue  # another start took that slot first: count again
+
+
+def mark_lost(**which):
+    """Running jobs whose worker has been silent for TASK_LOST_SECONDS are lost."""
+    silent_since = timezone.now() - timedelta(seconds=settings.TASK_LOST_SECONDS)
+    Job.objects.filter(status="running", heartbeat__lt=silent_since, **which).update(
+        status="lost", error="the worker running this task stopped"
+    )
+
+
+def latest(owner, task_ids):
+    mark_lost(pk__in=task_ids)
+    return list(Job.objects.filter(owner=owner, pk__in=task_ids))
+
+
+def cancel(owner, task_id):
+    jobs = Job.objects.filter(owner=owner, pk=task_id)
+    jobs.filter(status__in=ACTIVE).update(status="cancelled")
+    return jobs.first()
