@@ -129,3 +129,10 @@ def cancel(owner, task_id):
     jobs = Job.objects.filter(owner=owner, pk=task_id)
     jobs.filter(status__in=ACTIVE).update(status="cancelled")
     return jobs.first()
+
+
+def delete_ended_jobs(days):
+    """Jobs that ended more than `days` ago (`make clean-db`)."""
+    mark_lost()
+    ended = Job.objects.exclude(status__in=ACTIVE)
+    ended.filter(created__lt=timezone.now() - timedelta(days=days)).delete()

@@ -128,3 +128,16 @@ async def test_a_running_job_whose_worker_went_silent_is_lost(browser, settings)
         lost = await client.receive_json_from()
     assert lost["type"] == "task.lost" and lost["error"]
     assert await Job.objects.filter(pk=uuid.UUID(task_id), status="lost").aexists()
+
+
+def test_make_clean_db_deletes_jobs_that_ended_over_a_day_ago():
+    fields = {"owner": "session.x", "address": "192.0.2.1", "total": 1}
+    for slot, status in enumerate(["done", "lost", "queued"]):
+        Job.objects.create(owner_slot=slot, address_slot=slot, status=status, **fields)
+    Job.objects.update(created=timezone.now() - timedelta(days=2))
+    recent = Job.objects.create(owner_slot=3, address_slot=3, status="done", **fields)
+    jobs.delete_ended_jobs(days=1)
+    left = Job.objects.order_by("created").values_list("status", flat=True)
+    assert (
+        list(left) == ["queued", "done"] and Job.objects.filter(pk=recent.pk).exists()
+    )
