@@ -1,9 +1,9 @@
-"""The sample's long job: a Django task that a worker (`manage.py db_worker`) runs.
+"""The sample's long job, a Django task that a worker (`manage.py db_worker`) runs,
+and what the consumer asks of the jobs' rows.
 
-Each step is saved to the job's row, which watchers read, and pushed to the
-job's channel-layer group. A cancel is a status in the row: the task reads it
-between steps. Put the real work where the sleep is.
-https://docs.djangoproject.com/en/6.0/topics/tasks/
+Each step is saved to the job's row and pushed to its group; a cancel is a status
+in the row, which the task reads between steps. The real work goes where the
+sleep is. https://docs.djangoproject.com/en/6.0/topics/tasks/
 """
 
 import asyncio
@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 
 class Refused(Exception):
-    """A start over a quota; str() tells the client which."""
+    """A request the sample refuses; str() tells the client why."""
 
 
 def group_name(task_id):
@@ -37,18 +37,16 @@ def group_name(task_id):
 @task
 async def run_job(task_id):
     rows = Job.objects.filter(pk=task_id)
-    now = timezone.now()
-    if not await rows.filter(status="queued").aupdate(status="running", heartbeat=now):
+    running = {"status": "running", "heartbeat": timezone.now()}
+    if not await rows.filter(status="queued").aupdate(**running):
         return  # cancelled before a worker took it
     job, pushing = await rows.aget(), True
     try:
-        while job.step < job.total:
+        for step in range(1, job.total + 1):
             await asyncio.sleep(settings.TASK_STEP_SECONDS)  # one step of the work
-            job.step += 1
-            now = timezone.now()
-            if not await rows.filter(status="running").aupdate(
-                step=job.step, heartbeat=now
-            ):
+            job.step = step
+            saved = {"step": step, "heartbeat": timezone.now()}
+            if not await rows.filter(status="running").aupdate(**saved):
                 return  # cancelled, or given up as lost
             pushing = await push(job, pushing)
         job.status = "done"
@@ -57,33 +55,21 @@ async def run_job(task_id):
         raise
     finally:
         if job.status != "running":
-            await rows.filter(status="running").aupdate(
-                status=job.status, error=job.error
-            )
+            ended = {"status": job.status, "error": job.error}
+            await rows.filter(status="running").aupdate(**ended)
             await push(job, pushing)
 
 
 async def push(job, pushing):
     """Tell the job's watchers; with the layer down, say so once: they poll the row."""
-    if pushing:
-        try:
-            await get_channel_layer().group_send(
-                group_name(job.id.hex), {"type": "job.update", "message": job.message()}
-            )
-        except OUTAGE_ERRORS as error:
-            logger.warning("Job %s: updates not pushed (%s)", job.id.hex, error)
-            return False
-    return pushing
-
-
-def free_slot(taken, most, setting):
-    slot = next((s for s in range(most) if s not in set(taken)), None)
-    if slot is None:
-        raise Refused(
-            f"{most} of your tasks run already, the most allowed ({setting});"
-            " wait for one to end, or cancel one"
-        )
-    return slot
+    try:
+        if pushing:
+            event = {"type": "job.update", "message": job.message()}
+            await get_channel_layer().group_send(group_name(job.id.hex), event)
+        return pushing
+    except OUTAGE_ERRORS as error:
+        logger.warning("Job %s: updates not pushed (%s)", job.id.hex, error)
+        return False
 
 
 def start_job(owner, address, total):
@@ -91,16 +77,19 @@ def start_job(owner, address, total):
     mark_lost()
     while True:
         active = Job.objects.filter(status__in=ACTIVE)
-        mine = active.filter(owner=owner).values_list("owner_slot", flat=True)
-        near = active.filter(address=address).values_list("address_slot", flat=True)
-        slots = {
-            "owner_slot": free_slot(
-                mine, settings.TASK_MAX_PER_OWNER, "TASK_MAX_PER_OWNER"
-            ),
-            "address_slot": free_slot(
-                near, settings.TASK_MAX_PER_ADDRESS, "TASK_MAX_PER_ADDRESS"
-            ),
-        }
+        slots = {}
+        for field, value, most in (
+            ("owner", owner, settings.TASK_MAX_PER_OWNER),
+            ("address", address, settings.TASK_MAX_PER_ADDRESS),
+        ):
+            taken = active.filter(**{field: value}).values_list(f"{field}_slot")
+            free = sorted(set(range(most)) - {slot for (slot,) in taken})
+            if not free:
+                raise Refused(
+                    f"{most} of your tasks run already, the most allowed"
+                    f" (TASK_MAX_PER_{field.upper()}): wait for one to end, or cancel one"
+                )
+            slots[f"{field}_slot"] = free[0]
         try:
             with transaction.atomic():
                 job = Job.objects.create(

@@ -10,20 +10,16 @@ import uuid
 
 from django.db import models
 
-ACTIVE = ["queued", "running"]
+ACTIVE = ["queued", "running"]  # then "done", "failed", "cancelled" or "lost"
 
 
 class Job(models.Model):
-    STATUSES = ["queued", "running", "done", "failed", "cancelled", "lost"]
-
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.CharField(max_length=80)  # "user.<pk>" or "session.<hash>"
     address = models.CharField(max_length=64)  # the client's IP address
     owner_slot = models.PositiveSmallIntegerField()
     address_slot = models.PositiveSmallIntegerField()
-    status = models.CharField(
-        max_length=10, choices=[(s, s) for s in STATUSES], default="queued"
-    )
+    status = models.CharField(max_length=10, default="queued")
     step = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField()
     error = models.TextField(blank=True)

@@ -78,7 +78,7 @@ async def test_a_user_cancels_their_task_from_another_browser_and_watchers_hear(
 async def test_a_socket_with_neither_login_nor_session_cannot_start_a_task():
     async with open_websocket("/ws/tasks/") as client:
         error = await error_for(client, {"action": "start", "steps": 1})
-    assert "open the /tasks/ page first" in error
+    assert "open /tasks/ first" in error
 
 
 async def test_an_owner_runs_at_most_task_max_per_owner_jobs(settings):
