@@ -179,9 +179,6 @@ class TaskWorker(Process):
         self.process.kill()
         self.process.wait()
 
-    def ready(self):
-        return self.READY in self.log()
-
 
 DEBIAN_POSTGRESQL = Path("/usr/lib/postgresql")
 

@@ -12,7 +12,9 @@ import time
 
 import pytest
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
+from tests.servers import RedisServer
 from tests.sockets import nothing_arrives, session_cookie_from
 
 FAST_TASKS = {"TASK_STEP_SECONDS": "0.02"}
@@ -143,6 +145,39 @@ async def test_a_job_outlives_the_server_that_started_it(redis_pair):
     messages = await watch_to_the_end(second, cookie, task_id)
     assert messages[-1] == {"type": "task.done", "task_id": task_id}
     assert_clean(second, worker)
+
+
+async def test_redis_down_closes_sockets_with_4011_and_the_job_still_ends(
+    baked, daphne, task_worker, env, tmp_path
+):
+    """Redis stops mid-job: the watcher is closed with 4011 (one ERROR line), the
+    worker says once that it cannot push, and the job ends in the database."""
+    redis = RedisServer(tmp_path).start()
+    project = baked("redis")
+    env = {**env, "REDIS_URL": redis.url, "TASK_POLL_SECONDS": "0.5"}
+    server, worker = daphne(project, **env), task_worker(project, **env)
+    cookie = session_cookie_from(server)
+    try:
+        async with websocket(server, cookie) as socket:
+            task_id = await start(socket, 100)
+            await receive_until(socket, task_id, step=2)
+            redis.stop()
+            stopped = time.monotonic()
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    await receive_json(socket)
+            assert closed.value.rcvd.code == 4011
+            print(f"\nRedis down: 4011 after {time.monotonic() - stopped:.3f} s")
+    finally:
+        redis.start()
+    # The worker pushes no more: the end comes from the job's row.
+    messages = await watch_to_the_end(server, cookie, task_id)
+    assert messages[-1] == {"type": "task.done", "task_id": task_id}
+    assert worker.log().count("updates not pushed") == 1
+    assert server.log().count(" ERROR ") == 1
+    for process in (server, worker):
+        assert "Traceback" not in process.log()
+    redis.stop()
 
 
 async def test_concurrent_starts_from_two_processes_get_exactly_the_quota(
