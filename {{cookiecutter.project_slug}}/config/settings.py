@@ -292,8 +292,8 @@ WEBSOCKET_TICKET_SECONDS = env_number("WEBSOCKET_TICKET_SECONDS", 60)
 # The sample apps.
 CHAT_MAX_MESSAGE_LENGTH = env_number("CHAT_MAX_MESSAGE_LENGTH", 2000)
 TASK_MAX_STEPS = 1000
-# A step of the sample job; a running job that has saved no step for
-# TASK_LOST_SECONDS is marked lost (its worker was killed), so keep it longer.
+# A step of the sample job; a running job whose worker has not beaten for
+# TASK_LOST_SECONDS (it beats every third of that) is marked lost.
 TASK_STEP_SECONDS = env_number("TASK_STEP_SECONDS", 0.2, kind=float)
 TASK_LOST_SECONDS = env_number("TASK_LOST_SECONDS", 15, kind=float)
 # Jobs queued or running at once per owner (user or browser session) and per

@@ -41,12 +41,12 @@ async def run_job(task_id):
     if not await rows.filter(status="queued").aupdate(**running):
         return  # cancelled before a worker took it
     job, pushing = await rows.aget(), True
+    beating = asyncio.create_task(beat(rows))
     try:
         for step in range(1, job.total + 1):
             await asyncio.sleep(settings.TASK_STEP_SECONDS)  # one step of the work
             job.step = step
-            saved = {"step": step, "heartbeat": timezone.now()}
-            if not await rows.filter(status="running").aupdate(**saved):
+            if not await rows.filter(status="running").aupdate(step=step):
                 return  # cancelled, or given up as lost
             pushing = await push(job, pushing)
         job.status = "done"
@@ -54,10 +54,19 @@ async def run_job(task_id):
         job.status, job.error = "failed", f"the job failed: {error}"
         raise
     finally:
+        beating.cancel()
         if job.status != "running":
             ended = {"status": job.status, "error": job.error}
             await rows.filter(status="running").aupdate(**ended)
             await push(job, pushing)
+
+
+async def beat(rows):
+    """The worker's sign of life, whatever a step takes (blocking work goes
+    through asgiref's sync_to_async, or no beat comes)."""
+    while True:
+        await asyncio.sleep(settings.TASK_LOST_SECONDS / 3)
+        await rows.filter(status="running").aupdate(heartbeat=timezone.now())
 
 
 async def push(job, pushing):

@@ -1,6 +1,7 @@
 """Jobs' owners and quotas, the lost state, and the task itself, with no worker:
 the jobs started here stay queued, and the task runs in the test's own loop."""
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -141,3 +142,17 @@ def test_make_clean_db_deletes_jobs_that_ended_over_a_day_ago():
     assert (
         list(left) == ["queued", "done"] and Job.objects.filter(pk=recent.pk).exists()
     )
+
+
+async def test_a_step_longer_than_task_lost_seconds_is_not_lost(browser, settings):
+    """The worker beats beside the steps: a slow step is not a dead worker."""
+    settings.TASK_LOST_SECONDS, settings.TASK_STEP_SECONDS = 0.3, 1
+    async with open_websocket("/ws/tasks/", cookie=browser) as client:
+        task_id = await start(client, 1)
+        running = asyncio.create_task(jobs.run_job.acall(task_id))
+        await asyncio.sleep(0.7)
+        await client.send_json_to({"action": "watch", "task_id": task_id})
+        assert (await client.receive_json_from())["type"] == "task.progress"
+        await running
+        rest = [await client.receive_json_from(timeout=2) for _ in range(2)]
+    assert [m["type"] for m in rest] == ["task.progress", "task.done"]
