@@ -43,13 +43,14 @@ def owner_of(scope):
 class TaskConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         self.watched = {}  # task id → the last message sent for it
-        self.poller = asyncio.create_task(self.poll())
+        self.poller = None  # reads the watched jobs' rows, from the first watch
         self.owner = await owner_of(self.scope)
         self.address = (self.scope.get("client") or ["unknown"])[0]
         await self.accept()
 
     async def disconnect(self, close_code):
-        self.poller.cancel()
+        if self.poller:
+            self.poller.cancel()
         for task_id in list(self.watched):
             await self.unwatch(task_id)
 
@@ -86,13 +87,16 @@ class TaskConsumer(AsyncJsonWebsocketConsumer):
             raise Refused('"task_id" must be the id of a task (32 hex digits)')
         elif action == "watch":
             await self.watch(task_id)
-        elif job := await database_sync_to_async(jobs.cancel)(self.owner, task_id):
+        else:
+            # A watcher hears the end from the group or its poll; this one too.
+            watching = task_id in self.watched
+            job = await database_sync_to_async(jobs.cancel)(self.owner, task_id)
+            if job is None:
+                raise Refused(f"unknown task_id {task_id!r}")
             event = {"type": "job.update", "message": job.message()}
             await self.channel_layer.group_send(jobs.group_name(task_id), event)
-            if task_id not in self.watched:
+            if not watching:
                 await self.send_json(job.message())
-        else:
-            raise Refused(f"unknown task_id {task_id!r}")
 
     async def watch(self, task_id):
         """Join the job's group, then read its state: no update falls between."""
@@ -108,6 +112,7 @@ class TaskConsumer(AsyncJsonWebsocketConsumer):
             if len(self.watched) >= settings.TASK_MAX_FOLLOWED:
                 raise Refused("this socket watches too many tasks already")
             self.watched[task_id] = last
+            self.poller = self.poller or asyncio.create_task(self.poll())
             await self.channel_layer.group_add(
                 jobs.group_name(task_id), self.channel_name
             )
