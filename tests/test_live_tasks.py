@@ -168,6 +168,11 @@ async def test_redis_down_closes_sockets_with_4011_and_the_job_still_ends(
                     await receive_json(socket)
             assert closed.value.rcvd.code == 4011
             print(f"\nRedis down: 4011 after {time.monotonic() - stopped:.3f} s")
+            deadline = time.monotonic() + 10
+            while "updates not pushed" not in worker.log():
+                assert time.monotonic() < deadline, worker.log()
+                await asyncio.sleep(0.05)
+            print(f"Redis down: the worker's line {time.monotonic() - stopped:.3f} s")
     finally:
         redis.start()
     # The worker pushes no more: the end comes from the job's row.
