@@ -78,7 +78,7 @@ async def test_a_message_to_a_consumers_own_channel_crosses_processes(two_proces
 
 
 async def test_a_named_channel_hands_every_message_to_every_listener(two_processes):
-    """Why worker mode is refused: two `runworker`s would both run each job."""
+    """Why work is not handed out on this layer: two listeners would both run it."""
     listeners = [
         asyncio.ensure_future(layer.receive("tasks")) for layer in two_processes
     ]

@@ -7,7 +7,13 @@ import pytest
 
 from tests.baking import COMBINATIONS, bake
 from tests.browser import require_chromium, start_chromium
-from tests.servers import Daphne, PostgresCluster, RedisServer, postgres_binaries
+from tests.servers import (
+    Daphne,
+    PostgresCluster,
+    RedisServer,
+    TaskWorker,
+    postgres_binaries,
+)
 
 
 @pytest.fixture(scope="session")
@@ -78,6 +84,22 @@ def daphne(tmp_path):
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def task_worker(tmp_path):
+    """task_worker(project_dir, **env) starts `manage.py db_worker` (after a server
+    has migrated the database); all are stopped after the test."""
+    workers = []
+
+    def start(project_dir, **env):
+        log_path = tmp_path / f"db_worker-{len(workers)}.log"
+        workers.append(TaskWorker(project_dir, log_path, env=env))
+        return workers[-1].start()
+
+    yield start
+    for worker in workers:
+        worker.stop()
 
 
 @pytest.fixture

@@ -161,18 +161,23 @@ class Daphne(WebServer):
         return super().start(timeout)
 
 
-class Runworker(Process):
-    """A `manage.py runworker <channels>` process of a baked project."""
+class TaskWorker(Process):
+    """`manage.py db_worker` of a baked project: runs the tasks sample's jobs."""
 
-    name = "runworker"
-    READY = "Running worker for channels"
+    name = "db_worker"
+    READY = "Starting worker"
 
-    def __init__(self, project_dir, log_path, channels, env=None):
-        command = [sys.executable, "manage.py", "runworker", *channels]
+    def __init__(self, project_dir, log_path, env=None):
+        command = [sys.executable, "manage.py", "db_worker", "--no-reload"]
+        command += ["--interval", "0.05", "--no-startup-delay"]
         super().__init__(command, project_dir, log_path, {**PROJECT_ENV, **(env or {})})
 
     def ready(self):
         return self.READY in self.log()
+
+    def kill(self):
+        self.process.kill()
+        self.process.wait()
 
 
 DEBIAN_POSTGRESQL = Path("/usr/lib/postgresql")

@@ -1,4 +1,5 @@
-"""The long-task demo in a real browser: the bar resumes after a reload; cancel."""
+"""The long-task demo in a real browser, with a real task worker: the bar resumes
+after a reload; cancel."""
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -8,6 +9,14 @@ from tests.browser import wait_until
 pytestmark = pytest.mark.browser
 
 SLOW_ENOUGH_TO_RELOAD = {"TASK_STEP_SECONDS": "0.05"}
+
+
+def own_database(tmp_path):
+    """Slow steps, on a database of the test's own: no other test's job queues first."""
+    return {
+        **SLOW_ENOUGH_TO_RELOAD,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
 
 
 def text_of(window, element_id):
@@ -40,8 +49,12 @@ def start_task(window, steps):
     return text_of(window, "task-id")
 
 
-def test_the_bar_resumes_after_a_reload_and_reaches_done(baked, daphne, chromium):
-    server = daphne(baked("in-memory"), **SLOW_ENOUGH_TO_RELOAD)
+def test_the_bar_resumes_after_a_reload_and_reaches_done(
+    baked, daphne, task_worker, chromium, tmp_path
+):
+    project, env = baked("in-memory"), own_database(tmp_path)
+    server = daphne(project, **env)
+    task_worker(project, **env)
     window = chromium()
     open_tasks_page(window, server)
     task_id = start_task(window, 60)
@@ -61,9 +74,11 @@ def test_the_bar_resumes_after_a_reload_and_reaches_done(baked, daphne, chromium
 
 
 def test_cancel_stops_the_bar_and_a_reload_still_shows_cancelled(
-    baked, daphne, chromium
+    baked, daphne, task_worker, chromium, tmp_path
 ):
-    server = daphne(baked("in-memory"), **SLOW_ENOUGH_TO_RELOAD)
+    project, env = baked("in-memory"), own_database(tmp_path)
+    server = daphne(project, **env)
+    task_worker(project, **env)
     window = chromium()
     open_tasks_page(window, server)
     start_task(window, 1000)

@@ -116,6 +116,8 @@ def serve(baked, redis_server, tmp_path):
         environment = {
             "REDIS_URL": redis_server.url,
             "WEBSOCKET_CLIENT_COOLDOWN_SECONDS": str(COOLDOWN),
+            # A database of its own: the jobs it starts leave no queue behind.
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
             **env,
         }
         log_path = tmp_path / f"serve-{len(servers)}.log"

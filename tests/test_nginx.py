@@ -2,8 +2,8 @@
 processes sharing a private Redis, with the shipped file's ports, paths and read
 timeout substituted.
 
-Chat crosses processes through nginx; a job whose steps are longer than nginx's
-read timeout reports to the end (the app's pings keep the socket alive); Django
+Chat crosses processes through nginx; a job (run by a real `manage.py
+db_worker`) whose steps are longer than nginx's read timeout reports to the end (the app's pings keep the socket alive); Django
 sees the client's address and scheme from the forwarded headers; and stopping
 one process (SIGTERM) closes its sockets with 1012, clients reconnect through
 nginx to the other, and nothing sent afterwards is lost.
@@ -24,7 +24,14 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.servers import Nginx, RedisServer, Uvicorn, free_port, nginx_binary
+from tests.servers import (
+    Nginx,
+    RedisServer,
+    TaskWorker,
+    Uvicorn,
+    free_port,
+    nginx_binary,
+)
 from tests.sockets import session_cookie_from
 
 READ_TIMEOUT = 2  # seconds, nginx's, set short here
@@ -101,6 +108,8 @@ def deployment(baked, tmp_path):
         "WEBSOCKET_PING_TIMEOUT_SECONDS": str(PING),
         "TASK_STEP_SECONDS": str(STEP),
         "SERVER_SHUTDOWN_SECONDS": "5",
+        # A database of its own: no job of another test queues before its own.
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
     }
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input"],
@@ -114,13 +123,16 @@ def deployment(baked, tmp_path):
     port = free_port()
     site = site_config(project, port, [app.port for app in apps], tmp_path / "nginx")
     proxy = Nginx(tmp_path / "nginx", site, port)
+    worker = TaskWorker(project, tmp_path / "db_worker.log", env=env)
     try:
         for app in apps:
             app.start()
+        worker.start()
         proxy.start()
         yield proxy, apps
     finally:
         proxy.stop()
+        worker.stop()
         for app in apps:
             app.stop()
         redis.stop()

@@ -5,7 +5,7 @@ https://channels.readthedocs.io/en/stable/deploying.html
 
 import os
 
-from channels.routing import ChannelNameRouter, ProtocolTypeRouter
+from channels.routing import ProtocolTypeRouter
 from django.conf import settings
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.core.asgi import get_asgi_application
@@ -18,7 +18,7 @@ if settings.DEBUG:
     # What runserver does: static files from the apps' static folders.
     django_asgi_app = ASGIStaticFilesHandler(django_asgi_app)
 
-from config.routing import channel_routes, websocket_application  # noqa: E402
+from config.routing import websocket_application  # noqa: E402
 from realtime_kit.health import HealthCheckMiddleware  # noqa: E402
 from realtime_kit.proxies import UntrustedProxyWarning  # noqa: E402
 
@@ -29,7 +29,6 @@ application = UntrustedProxyWarning(
             # /healthz and /readyz answer before Django (realtime_kit/health.py).
             "http": HealthCheckMiddleware(django_asgi_app),
             "websocket": websocket_application,
-            "channel": ChannelNameRouter(channel_routes),
         }
     )
 )

@@ -38,4 +38,8 @@ CHANNEL_LAYERS = {
     },
 }
 
-__all__ = ["CACHES", "CHANNEL_LAYERS", "REDIS_HOST"]
+# The tasks sample's sockets read their jobs' rows this often, besides the
+# updates the worker sends through the layer: for an update lost in an outage.
+TASK_POLL_SECONDS = env_number("TASK_POLL_SECONDS", 5, kind=float)
+
+__all__ = ["CACHES", "CHANNEL_LAYERS", "REDIS_HOST", "TASK_POLL_SECONDS"]

@@ -1,7 +1,7 @@
 """Where Redis is: one server (REDIS_URL), or a primary that Sentinel watches.
 
-REDIS_SENTINELS switches the channel layer and the cache (and so tickets,
-throttles and task state) to the primary the sentinels name: a change of
+REDIS_SENTINELS switches the channel layer and the cache (and so tickets and
+login throttles) to the primary the sentinels name: a change of
 environment, not of code. `manage.py check` refuses contradictions
 (config/checks.py). Topology and failover: docs/scaling-out.md.
 https://github.com/django/channels_redis#hosts

@@ -28,11 +28,6 @@ websocket_urlpatterns = [
     *notifications_routing.websocket_urlpatterns,
 ]
 
-# Named channels, served by `manage.py runworker <channel>`.
-channel_routes = {
-    **tasks_routing.channel_routes,
-}
-
 websocket_application = ClientLimitMiddleware(  # caps per client address
     LayerOutageMiddleware(  # channel layer down: one ERROR line, close 4011
         DatabaseOutageMiddleware(  # database down: one ERROR line, refused/4011

@@ -26,8 +26,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # Checks the static files settings (STORAGES, the middleware below).
     "servestatic",
-    # For `manage.py runworker`, which runs jobs when TASK_RUNNER=worker.
     "channels",
+    # Django's task framework: the database backend and its `manage.py
+    # db_worker` (TASKS below).
+    "django_tasks_db",
     # Content-Security-Policy (CONTENT_SECURITY_POLICY below).
     "csp",
     # The websocket kit (realtime_kit/README.md): checks, `manage.py serve`.
@@ -310,14 +312,19 @@ CHAT_PRESENCE_ANNOUNCE_SECONDS = env_number(
     "CHAT_PRESENCE_ANNOUNCE_SECONDS", 0.5, kind=float
 )
 TASK_MAX_STEPS = 1000
+# A step of the sample job; a running job whose worker has not beaten for
+# TASK_LOST_SECONDS (it beats every third of that) is marked lost.
 TASK_STEP_SECONDS = env_number("TASK_STEP_SECONDS", 0.2, kind=float)
-# "in-process": jobs run in the server process that starts them (the default;
-# runserver alone works). "worker": jobs go to `manage.py runworker tasks`
-# (RedisChannelLayer only). Either way a job outlives the socket that started it.
-TASK_RUNNER = env_str("TASK_RUNNER", "in-process")
-TASK_MAX_RUNNING = env_number("TASK_MAX_RUNNING", 100)  # jobs per process
-TASK_MAX_PER_OWNER = env_number("TASK_MAX_PER_OWNER", 3)  # running jobs per user
-TASK_MAX_FOLLOWED = 100  # tasks one socket may follow at once
-TASK_STATE_SECONDS = 60 * 60  # a task's state expires this long after its last update
-# A running job's process beats this often; three beats missed: the job was lost.
-TASK_HEARTBEAT_SECONDS = 5
+TASK_LOST_SECONDS = env_number("TASK_LOST_SECONDS", 15, kind=float)
+# Jobs queued or running at once per owner (user or browser session) and per
+# client address; the database enforces both (tasks/models.py).
+TASK_MAX_PER_OWNER = env_number("TASK_MAX_PER_OWNER", 3)
+TASK_MAX_PER_ADDRESS = env_number("TASK_MAX_PER_ADDRESS", 10)
+TASK_MAX_FOLLOWED = 100  # jobs one socket may watch at once
+# How often a socket reads its watched jobs' rows (config/channel_layer.py).
+TASK_POLL_SECONDS = channel_layer.TASK_POLL_SECONDS
+
+# Django's task framework: jobs are rows in this database, run by `manage.py
+# db_worker`. Another backend (RQ, Celery) is a change here: README.md.
+# https://docs.djangoproject.com/en/6.0/topics/tasks/
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -1,1 +1,1 @@
-"""Long tasks: jobs that outlive their socket, watched from any socket, cancellable."""
+"""Long jobs: Django tasks run by a worker, watched and cancelled over a websocket."""

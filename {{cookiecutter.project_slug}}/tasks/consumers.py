@@ -1,206 +1,157 @@
-"""Long tasks over a JSON websocket: start, watch, cancel jobs that outlive a socket.
+"""Long jobs over a JSON websocket: start, watch and cancel Django tasks.
 
-{"action": "start", "steps": N} answers {"type": "task.started", "task_id",
-"total"}, then {"type": "task.progress", "task_id", "step", "total"} for each
-step, then {"type": "task.done", "task_id"}. {"action": "watch", "task_id"}
-answers the task's latest message at once, then its live updates; {"action":
-"cancel", "task_id"} answers {"type": "task.cancelled", "task_id"}, to every
-watcher. Closing the socket stops no job. Bad frames get an error reply.
-
-A task belongs to whoever started it: the logged-in user, else the browser
-session (the /tasks/ page makes sure there is one). Another owner's task answers
-as an unknown id would. An owner runs at most TASK_MAX_PER_OWNER tasks at once.
-Updates reach watchers through a channel-layer group per task, so a watcher on
-another server process sees them on a Redis layer; state lives in the cache.
+Protocol: README.md (Tasks). A job is its owner's (the user, else the browser
+session): to anyone else its id is unknown. A socket hears of its jobs through
+the group "job.<id>" and reads their rows every TASK_POLL_SECONDS: the only way
+on an in-memory layer, which a worker process cannot reach.
 https://channels.readthedocs.io/en/stable/topics/consumers.html#asyncjsonwebsocketconsumer
 """
 
+import asyncio
+import hashlib
 import json
+import logging
+import re
 
-from channels.exceptions import ChannelFull
+from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import DatabaseError
 
 from realtime_kit.consumers import AsyncJsonWebsocketConsumer
-from tasks import state, updates
-from tasks.ids import is_valid_task_id, new_task_id, task_group_name
-from tasks.owners import owner_of
-from tasks.runner import TooManyTasks, runner
-from tasks.worker import TASK_WORKER_CHANNEL, run_message
+from tasks import jobs
+from tasks.jobs import Refused
 
-ACTIONS = ("start", "watch", "cancel")
+logger = logging.getLogger(__name__)
+TASK_ID = re.compile(r"[0-9a-f]{32}\Z")
 
 
-class InvalidFrame(ValueError):
-    """A client frame the consumer cannot act on; str() tells the client why."""
+def rank(message):
+    """Later states rank higher: a step above the one before, an end above all."""
+    return (message["type"] != "task.progress", message.get("step", 0))
 
 
-def steps_from(content):
-    steps, most = content.get("steps"), settings.TASK_MAX_STEPS
-    if type(steps) is not int or not 1 <= steps <= most:
-        raise InvalidFrame(f'"steps" must be an integer from 1 to {most}')
-    return steps
-
-
-def task_id_from(content):
-    task_id = content.get("task_id")
-    if not is_valid_task_id(task_id):
-        raise InvalidFrame('"task_id" must be the id of a task (32 hex digits)')
-    return task_id
+@database_sync_to_async
+def owner_of(scope):
+    user, session = scope["user"], scope["session"]
+    if user.is_authenticated:
+        return f"user.{user.pk}"
+    if session.session_key and session.exists(session.session_key):
+        return "session." + hashlib.sha256(session.session_key.encode()).hexdigest()
+    return None
 
 
 class TaskConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
-        # The tasks this socket follows, each with the last step it was sent:
-        # updates that are stale, or come after a final message, are dropped.
-        self.following = {}
+        self.watched = {}  # task id → the last message sent for it
+        self.poller = None  # reads the watched jobs' rows, from the first watch
         self.owner = await owner_of(self.scope)
+        self.address = (self.scope.get("client") or ["unknown"])[0]
         await self.accept()
 
     async def disconnect(self, close_code):
-        for task_id in self.following:
-            await self.channel_layer.group_discard(
-                task_group_name(task_id), self.channel_name
-            )
+        if self.poller:
+            self.poller.cancel()
+        for task_id in list(self.watched):
+            await self.unwatch(task_id)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        # Channels' receive decodes the JSON and calls receive_json; a bad frame
-        # gets an error reply and the socket lives on.
         try:
-            if not text_data:
-                raise InvalidFrame("expected a JSON object in a text frame")
-            await super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
-        except InvalidFrame as error:
+            content = json.loads(text_data or "null")
+        except (ValueError, RecursionError):
+            content = None
+        try:
+            if not isinstance(content, dict):
+                raise Refused("expected a JSON object in a text frame")
+            await self.receive_json(content)
+        except Refused as error:
             await self.send_json({"type": "error", "error": str(error)})
 
-    @classmethod
-    async def decode_json(cls, text_data):
-        try:
-            content = json.loads(text_data or "")
-        except (ValueError, RecursionError):
-            raise InvalidFrame("the frame is not valid JSON") from None
-        if not isinstance(content, dict):
-            raise InvalidFrame("expected a JSON object")
-        return content
-
     async def receive_json(self, content, **kwargs):
+        action, task_id, steps = map(content.get, ("action", "task_id", "steps"))
         if self.owner is None:
-            raise InvalidFrame(
-                "tasks need a login or a browser session: open the /tasks/ page first"
-            )
-        action = content.get("action")
+            raise Refused("tasks need a login or a session: open /tasks/ first")
         if action == "start":
-            await self.start(steps_from(content))
+            if type(steps) is not int or not 1 <= steps <= settings.TASK_MAX_STEPS:
+                raise Refused(
+                    f'"steps" must be an integer from 1 to {settings.TASK_MAX_STEPS}'
+                )
+            start = database_sync_to_async(jobs.start_job)
+            job = await start(self.owner, self.address, steps)
+            await self.follow(job.id.hex, job.message())
+            await self.send_json(
+                {"type": "task.started", "task_id": job.id.hex, "total": steps}
+            )
+        elif action not in ("watch", "cancel"):
+            raise Refused(f'unknown action {action!r}: "start", "watch", "cancel"')
+        elif not isinstance(task_id, str) or not TASK_ID.match(task_id):
+            raise Refused('"task_id" must be the id of a task (32 hex digits)')
         elif action == "watch":
-            await self.watch(task_id_from(content))
-        elif action == "cancel":
-            await self.cancel(task_id_from(content))
+            await self.watch(task_id)
         else:
-            expected = ", ".join(f'"{name}"' for name in ACTIONS)
-            raise InvalidFrame(f"unknown action {action!r}; expected {expected}")
-
-    async def start(self, total):
-        in_process = settings.TASK_RUNNER == "in-process"
-        if in_process and runner.is_full():
-            raise InvalidFrame(
-                f"this server runs {settings.TASK_MAX_RUNNING} tasks already, its"
-                " most (TASK_MAX_RUNNING); try again later"
-            )
-        running = await state.running_tasks_of(self.owner)
-        if len(running) >= settings.TASK_MAX_PER_OWNER:
-            raise InvalidFrame(
-                f"you run {len(running)} tasks already, the most one user may"
-                " (TASK_MAX_PER_OWNER); wait for one to end, or cancel one"
-            )
-        task_id = new_task_id()
-        await state.save_state(updates.progress(task_id, 0, total))
-        await state.add_task(self.owner, task_id, running)
-        await state.beat([task_id])  # alive until a runner beats for it
-        await self.follow(task_id, 0)
-        await self.send_json(updates.started(task_id, total))
-        if in_process:
-            try:
-                runner.start(task_id, total)
-            except TooManyTasks as error:  # filled up while the state was saved
-                await self.fail(task_id, str(error))
-            return
-        try:
-            await self.channel_layer.send(
-                TASK_WORKER_CHANNEL, run_message(task_id, total)
-            )
-        except ChannelFull:
-            await self.fail(task_id, "the task queue is full; try again later")
+            # A watcher hears the end from the group or its poll; this one too.
+            watching = task_id in self.watched
+            job = await database_sync_to_async(jobs.cancel)(self.owner, task_id)
+            if job is None:
+                raise Refused(f"unknown task_id {task_id!r}")
+            event = {"type": "job.update", "message": job.message()}
+            await self.channel_layer.group_send(jobs.group_name(task_id), event)
+            if not watching:
+                await self.send_json(job.message())
 
     async def watch(self, task_id):
-        # Join the group before reading the state: no update can fall between.
-        await self.follow(task_id, -1)
-        try:
-            latest = await self.latest_state(task_id)
-        except InvalidFrame:
-            await self.unfollow(task_id)
-            raise
-        await self.send_state(latest)
+        """Join the job's group, then read its state: no update falls between."""
+        await self.follow(task_id)
+        messages = await self.latest([task_id])
+        if not messages:
+            await self.unwatch(task_id)
+            raise Refused(f"unknown task_id {task_id!r}")
+        await self.deliver(messages[0], again=True)
 
-    async def cancel(self, task_id):
-        latest = await self.latest_state(task_id)
-        if updates.is_final(latest):
-            await self.send_state(latest)
+    async def follow(self, task_id, last=None):
+        if task_id not in self.watched:
+            if len(self.watched) >= settings.TASK_MAX_FOLLOWED:
+                raise Refused("this socket watches too many tasks already")
+            self.watched[task_id] = last
+            self.poller = self.poller or asyncio.create_task(self.poll())
+            await self.channel_layer.group_add(
+                jobs.group_name(task_id), self.channel_name
+            )
+
+    async def unwatch(self, task_id):
+        del self.watched[task_id]
+        await self.channel_layer.group_discard(
+            jobs.group_name(task_id), self.channel_name
+        )
+
+    async def latest(self, task_ids):
+        found = await database_sync_to_async(jobs.latest)(self.owner, task_ids)
+        return [job.message() for job in found]
+
+    async def poll(self):
+        while True:
+            await asyncio.sleep(settings.TASK_POLL_SECONDS)
+            if not self.watched:
+                continue
+            try:
+                messages = await self.latest(list(self.watched))
+            except DatabaseError as error:
+                logger.error("Tasks socket closed with 4011: %s", error)
+                return await self.close(code=4011)
+            for message in messages:
+                await self.deliver(message)
+
+    async def job_update(self, event):
+        await self.deliver(event["message"])
+
+    async def deliver(self, message, again=False):
+        """Send a watched job's state, unless a later one was sent already."""
+        task_id, new = message["task_id"], rank(message)
+        if task_id not in self.watched:
             return
-        await state.request_cancel(task_id)
-        runner.cancel_local(task_id)
-        message = updates.cancelled(task_id)
-        await self.unfollow(task_id)
-        await self.send_json(message)
-        await updates.publish(message)
-
-    async def fail(self, task_id, error):
-        message = updates.failed(task_id, error)
-        await state.save_state(message)
-        await updates.publish(message)
-
-    async def latest_state(self, task_id):
-        latest = await state.load_state(task_id, self.owner)
-        if latest is None:
-            raise InvalidFrame(
-                f"unknown task_id {task_id!r}: no task has this id, or it ended"
-                f" more than {settings.TASK_STATE_SECONDS} seconds ago"
-            )
-        return latest
-
-    async def send_state(self, message):
-        """Send a task's state snapshot; later updates must be newer to follow it."""
-        task_id = message["task_id"]
-        if updates.is_final(message):
-            await self.unfollow(task_id)
-        elif task_id in self.following:
-            self.following[task_id] = max(self.following[task_id], message["step"])
-        await self.send_json(message)
-
-    async def follow(self, task_id, last_step):
-        if task_id in self.following:
+        last = self.watched[task_id] and rank(self.watched[task_id])
+        if last and (new < last if again else new <= last):
             return
-        if len(self.following) >= settings.TASK_MAX_FOLLOWED:
-            raise InvalidFrame(
-                f"this socket already follows {settings.TASK_MAX_FOLLOWED} tasks"
-            )
-        self.following[task_id] = last_step
-        await self.channel_layer.group_add(task_group_name(task_id), self.channel_name)
-
-    async def unfollow(self, task_id):
-        if self.following.pop(task_id, None) is not None:
-            await self.channel_layer.group_discard(
-                task_group_name(task_id), self.channel_name
-            )
-
-    async def task_update(self, event):
-        """A message of a followed task, from the runner or a canceller."""
-        task_id = event["task_id"]
-        last_step = self.following.get(task_id)
-        if last_step is None:
-            return  # finished or cancelled already: nothing may follow
-        if event["final"]:
-            await self.unfollow(task_id)
-        elif event["step"] <= last_step:
-            return  # already sent, in a snapshot
-        else:
-            self.following[task_id] = event["step"]
-        await self.send(text_data=event["text"])
+        self.watched[task_id] = message
+        if new[0]:  # the end: nothing follows
+            await self.unwatch(task_id)
+        await self.send_json(message)

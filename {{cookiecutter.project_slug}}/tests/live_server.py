@@ -1,5 +1,6 @@
 """Run the project under a real server in a subprocess, for end-to-end tests:
-daphne, `manage.py serve` (uvicorn), or `manage.py runserver` as `make run` does."""
+daphne, `manage.py serve` (uvicorn), or `manage.py runserver` as `make run` does;
+and a task worker (`manage.py db_worker`) beside it."""
 
 import os
 import signal
@@ -120,6 +121,43 @@ class LiveServer:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+
+    def log(self):
+        return self.log_path.read_text(errors="replace")
+
+
+class TaskWorker:
+    """`manage.py db_worker` on a live server's database and settings."""
+
+    def __init__(self, server, log_path):
+        self.environment, self.log_path = server.environment, log_path
+        self.process = None
+
+    def start(self):
+        command = [sys.executable, "manage.py", "db_worker", "--no-reload"]
+        command += ["--interval", "0.05", "--no-startup-delay"]
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                command,
+                cwd=PROJECT_DIR,
+                env=self.environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while "Starting worker" not in self.log():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the task worker did not start:\n" + self.log())
+            time.sleep(0.05)
+
+    def kill(self):
+        self.process.kill()
+        self.process.wait()
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
 
     def log(self):
         return self.log_path.read_text(errors="replace")

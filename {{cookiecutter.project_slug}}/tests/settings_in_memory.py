@@ -6,11 +6,11 @@ import os
 from tests.database import use_test_database
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-never-use-this-key-" + "x" * 40)
+os.environ.setdefault("TASK_STEP_SECONDS", "0.01")
 use_test_database()
 
 from config.settings import *  # noqa: E402, F403
 
-TASK_STEP_SECONDS = 0.01
 # Whatever the environment says, the hosts of the tests' own clients and servers.
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "localhost", "127.0.0.1"]  # noqa: F405
 

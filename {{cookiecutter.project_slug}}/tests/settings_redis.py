@@ -11,6 +11,7 @@ from tests.database import use_test_database
 from tests.redis_server import redis_url_for_this_run
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-never-use-this-key-" + "x" * 40)
+os.environ.setdefault("TASK_STEP_SECONDS", "0.01")
 use_test_database()
 if not os.environ.get("TEST_REDIS_URL"):
     # Set for the servers the tests start too: they share this Redis.
@@ -22,7 +23,6 @@ for name in ("REDIS_SENTINELS", "REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_PASSWOR
 
 from config.settings import *  # noqa: E402, F403
 
-TASK_STEP_SECONDS = 0.01
 # Whatever the environment says, the hosts of the tests' own clients and servers.
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "localhost", "127.0.0.1"]  # noqa: F405
 

@@ -1,13 +1,13 @@
 import pytest
 
+from tests.live_server import LiveServer, TaskWorker
 
-@pytest.fixture(autouse=True)
-async def no_jobs_left_running():
-    """Jobs still running when a test ends are cancelled with its event loop."""
-    yield
-    from tasks.runner import runner
-
-    await runner.cancel_all()
+# Fast steps, and a job lost after 2 s of silence, read every 0.2 s.
+LIVE_ENV = {
+    "TASK_STEP_SECONDS": "0.05",
+    "TASK_LOST_SECONDS": "2",
+    "TASK_POLL_SECONDS": "0.2",
+}
 
 
 @pytest.fixture
@@ -16,3 +16,16 @@ async def browser():
     from tests.clients import anonymous_browser
 
     return await anonymous_browser()
+
+
+@pytest.fixture(scope="module")
+def tasks_server(tmp_path_factory):
+    """A real daphne and a real task worker on one database, per test module."""
+    directory = tmp_path_factory.mktemp("tasks")
+    server = LiveServer(directory / "daphne.log", env=LIVE_ENV)
+    server.start()
+    worker = TaskWorker(server, directory / "worker.log")
+    worker.start()
+    yield server, worker
+    worker.stop()
+    server.stop()

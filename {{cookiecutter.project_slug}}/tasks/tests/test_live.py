@@ -1,38 +1,123 @@
-"""Long tasks on a real daphne: a job to the end, bad frames, the page."""
+"""Long jobs on a real daphne and a real worker (`manage.py db_worker`): to the
+end, across a reconnect and a server restart, cancelled, and with the worker
+killed. Each prints how long its path took."""
 
 import json
+import time
 import urllib.request
 
 import pytest
+from django.conf import settings
 from websockets.asyncio.client import connect
 
 from tests.sockets import receive_json, session_cookie_from
 
 pytestmark = pytest.mark.live
+PUSHED = "memory" not in settings.CHANNEL_LAYERS["default"]["BACKEND"]
 
 
-def tasks_socket(server):
+def tasks_socket(server, cookie):
     """A socket as the /tasks/ page opens it: with the page's session cookie."""
     return connect(
         f"{server.ws_url}/ws/tasks/",
         origin=server.origin,
-        additional_headers={"Cookie": session_cookie_from(server)},
+        additional_headers={"Cookie": cookie},
     )
 
 
-async def test_a_job_reports_every_step_then_done(daphne_server):
-    async with tasks_socket(daphne_server) as socket:
-        await socket.send(json.dumps({"action": "start", "steps": 3}))
-        started = await receive_json(socket)
-        assert started["type"] == "task.started"
-        rest = [await receive_json(socket) for _ in range(4)]
-    assert [(m["type"], m.get("step")) for m in rest] == [
-        ("task.progress", 1),
-        ("task.progress", 2),
-        ("task.progress", 3),
-        ("task.done", None),
-    ]
-    assert {m["task_id"] for m in rest} == {started["task_id"]}
+async def start(socket, steps):
+    await socket.send(json.dumps({"action": "start", "steps": steps}))
+    started = await receive_json(socket)
+    assert started["type"] == "task.started", started
+    return started["task_id"]
+
+
+async def receive_until(socket, task_id, step=None):
+    """The job's messages up to its end, or up to `step`."""
+    messages = []
+    while not messages or messages[-1]["type"] == "task.progress":
+        messages.append(await receive_json(socket, seconds=10))
+        assert messages[-1]["task_id"] == task_id, messages[-1]
+        if step is not None and messages[-1].get("step", 0) >= step:
+            break
+    return messages
+
+
+def steps_of(messages):
+    return [m["step"] for m in messages if m["type"] == "task.progress"]
+
+
+async def test_a_job_reports_its_steps_then_done(tasks_server):
+    server, worker = tasks_server
+    async with tasks_socket(server, session_cookie_from(server)) as socket:
+        task_id = await start(socket, 5)
+        messages = await receive_until(socket, task_id)
+    assert messages[-1] == {"type": "task.done", "task_id": task_id}
+    steps = steps_of(messages)
+    # The worker pushes every step through a Redis layer; an in-memory layer
+    # does not reach it, and the socket reads the job's row instead.
+    assert steps == ([1, 2, 3, 4, 5] if PUSHED else sorted(set(steps)))
+    assert "Traceback" not in server.log() + worker.log()
+
+
+async def test_a_job_outlives_its_socket_and_a_server_restart(tasks_server):
+    server, _ = tasks_server
+    cookie = session_cookie_from(server)
+    async with tasks_socket(server, cookie) as socket:
+        task_id = await start(socket, 100)
+        await receive_until(socket, task_id, step=2)
+    closed = time.monotonic()
+    async with tasks_socket(server, cookie) as socket:
+        await socket.send(json.dumps({"action": "watch", "task_id": task_id}))
+        now = await receive_json(socket)
+        print(f"\nreconnect: state after {time.monotonic() - closed:.3f} s")
+        assert now["type"] == "task.progress" and now["step"] >= 2
+    stopped = time.monotonic()
+    server.stop()
+    server.start()
+    async with tasks_socket(server, cookie) as socket:
+        await socket.send(json.dumps({"action": "watch", "task_id": task_id}))
+        messages = await receive_until(socket, task_id, step=now["step"] + 1)
+        print(f"restart: a new step {time.monotonic() - stopped:.3f} s after the stop")
+        messages += await receive_until(socket, task_id)
+    assert steps_of(messages) == sorted(steps_of(messages))
+    assert messages[-1] == {"type": "task.done", "task_id": task_id}
+
+
+async def test_a_cancel_stops_the_job_in_the_worker(tasks_server):
+    server, _ = tasks_server
+    cookie = session_cookie_from(server)
+    async with tasks_socket(server, cookie) as socket:
+        task_id = await start(socket, 1000)
+        await receive_until(socket, task_id, step=2)
+        sent = time.monotonic()
+        await socket.send(json.dumps({"action": "cancel", "task_id": task_id}))
+        messages = await receive_until(socket, task_id)
+        print(f"\ncancel: answered in {time.monotonic() - sent:.3f} s")
+        assert messages[-1] == {"type": "task.cancelled", "task_id": task_id}
+        # The worker is free again: it runs the next job at once.
+        next_id = await start(socket, 2)
+        assert (await receive_until(socket, next_id))[-1]["type"] == "task.done"
+        print(f"cancel: next job done {time.monotonic() - sent:.3f} s after it")
+
+
+async def test_a_killed_worker_s_job_is_reported_lost(tasks_server):
+    server, worker = tasks_server
+    async with tasks_socket(server, session_cookie_from(server)) as socket:
+        task_id = await start(socket, 1000)
+        await receive_until(socket, task_id, step=2)
+        worker.kill()
+        killed = time.monotonic()
+        try:
+            messages = await receive_until(socket, task_id)
+        finally:
+            worker.start()
+        waited = time.monotonic() - killed
+    print(f"\nworker killed: lost notice after {waited:.3f} s")
+    assert messages[-1]["type"] == "task.lost"
+    assert messages[-1]["error"]
+    assert waited < 2 + 0.2 + 2  # TASK_LOST_SECONDS, a poll, a margin
+    assert "Traceback" not in server.log()
 
 
 @pytest.mark.parametrize(
@@ -41,17 +126,18 @@ async def test_a_job_reports_every_step_then_done(daphne_server):
     ids=["bad-steps", "binary", "empty", "nested-10000-deep"],
 )
 async def test_a_bad_frame_gets_an_error_and_the_socket_lives_on(
-    daphne_server, bad_frame
+    tasks_server, bad_frame
 ):
-    async with tasks_socket(daphne_server) as socket:
+    server, _ = tasks_server
+    async with tasks_socket(server, session_cookie_from(server)) as socket:
         await socket.send(bad_frame)
         assert (await receive_json(socket))["type"] == "error"
         await socket.send(json.dumps({"action": "start", "steps": 1}))
         assert (await receive_json(socket))["type"] == "task.started"
-    assert "Traceback" not in daphne_server.log()
+    assert "Traceback" not in server.log()
 
 
-def test_the_page_is_served(daphne_server):
-    url = daphne_server.http_url + "/tasks/"
-    with urllib.request.urlopen(url, timeout=10) as response:
+def test_the_page_is_served(tasks_server):
+    server, _ = tasks_server
+    with urllib.request.urlopen(server.http_url + "/tasks/", timeout=10) as response:
         assert response.status == 200

@@ -1,393 +1,158 @@
-"""Long tasks: progress, jobs outliving their socket, watch, cancel, limits, errors."""
+"""Jobs' owners and quotas, the lost state, and the task itself, with no worker:
+the jobs started here stay queued, and the task runs in the test's own loop."""
 
 import asyncio
-import logging
+import uuid
+from datetime import timedelta
 
 import pytest
-from channels.layers import get_channel_layer
-from channels.testing import ApplicationCommunicator
-from django.core.management import call_command
-from django.core.management.base import SystemCheckError
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError
+from django.utils import timezone
 
-from tasks import runner as runner_module
-from tasks import state, updates
-from tasks.ids import new_task_id
-from tasks.owners import session_owner
-from tasks.runner import JobRunner, runner
-from tasks.worker import TASK_WORKER_CHANNEL, TaskWorkerConsumer
-from tests.clients import open_websocket
+from tasks import jobs
+from tasks.models import Job
+from tests.clients import anonymous_browser, logged_in_browser, open_websocket
 
-# Channels closes stale database connections when a socket disconnects.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-FINAL = {"task.done", "task.cancelled", "task.failed"}
 
-
-def owner_of(cookie):
-    """The owner a socket with this session cookie gets."""
-    return session_owner(cookie.decode().partition("=")[2])
-
-
-async def receive_until_final(client, task_id):
-    """Messages of `task_id` up to and including its final one."""
-    messages = []
-    while True:
-        message = await client.receive_json_from(timeout=5)
-        if message.get("task_id") == task_id:
-            messages.append(message)
-            if message["type"] in FINAL:
-                return messages
-
-
-async def start(client, steps):
+async def start(client, steps=5):
     await client.send_json_to({"action": "start", "steps": steps})
-    started = await client.receive_json_from()
-    assert started["type"] == "task.started", started
-    return started["task_id"]
+    reply = await client.receive_json_from()
+    assert reply["type"] == "task.started", reply
+    return reply["task_id"]
 
 
-async def receive_progress(client, task_id, at_least):
-    while True:
-        message = await client.receive_json_from(timeout=5)
-        if message["task_id"] == task_id and message.get("step", 0) >= at_least:
-            return message
+async def error_for(client, content):
+    await client.send_json_to(content)
+    reply = await client.receive_json_from()
+    assert reply["type"] == "error", reply
+    return reply["error"]
 
 
-def steps_of(messages):
-    return [m["step"] for m in messages if m["type"] == "task.progress"]
-
-
-async def test_a_job_reports_start_every_step_and_done(browser):
-    async with open_websocket("/ws/tasks/", cookie=browser) as client:
-        await client.send_json_to({"action": "start", "steps": 3})
-        started = await client.receive_json_from()
-        assert started["type"] == "task.started"
-        assert started["total"] == 3
-        task_id = started["task_id"]
-        assert await receive_until_final(client, task_id) == [
-            {"type": "task.progress", "task_id": task_id, "step": 1, "total": 3},
-            {"type": "task.progress", "task_id": task_id, "step": 2, "total": 3},
-            {"type": "task.progress", "task_id": task_id, "step": 3, "total": 3},
-            {"type": "task.done", "task_id": task_id},
-        ]
-        assert await client.receive_nothing(timeout=0.05)
-
-
-async def test_two_jobs_run_side_by_side_with_their_own_ids(browser):
-    async with open_websocket("/ws/tasks/", cookie=browser) as client:
-        await client.send_json_to({"action": "start", "steps": 5})
-        await client.send_json_to({"action": "start", "steps": 5})
-        first = (await client.receive_json_from())["task_id"]
-        second = (await client.receive_json_from())["task_id"]
-        assert first != second
-        steps = {first: [], second: []}
-        done = set()
-        while done != {first, second}:
-            message = await client.receive_json_from(timeout=5)
-            if message["type"] == "task.progress":
-                steps[message["task_id"]].append(message["step"])
-            elif message["type"] == "task.done":
-                done.add(message["task_id"])
-        assert steps == {first: [1, 2, 3, 4, 5], second: [1, 2, 3, 4, 5]}
-
-
-async def test_a_job_outlives_its_socket_and_a_new_socket_watches_it_finish(browser):
-    # Long enough (2 s) to outlive a slow disconnect on a loaded machine.
-    async with open_websocket("/ws/tasks/", cookie=browser) as starter:
-        task_id = await start(starter, 200)
-        await receive_progress(starter, task_id, 2)
-    assert task_id in runner.running
-    async with open_websocket("/ws/tasks/", cookie=browser) as watcher:
-        await watcher.send_json_to({"action": "watch", "task_id": task_id})
-        now = await watcher.receive_json_from()
-        assert now["type"] == "task.progress"
-        assert now["step"] >= 2
-        rest = await receive_until_final(watcher, task_id)
-    steps = [now["step"], *steps_of(rest)]
-    assert steps == list(range(now["step"], 201))
-    assert rest[-1] == {"type": "task.done", "task_id": task_id}
-
-
-async def test_watching_a_finished_task_answers_done_and_nothing_else(browser):
-    async with open_websocket("/ws/tasks/", cookie=browser) as client:
-        task_id = await start(client, 1)
-        await receive_until_final(client, task_id)
-        await client.send_json_to({"action": "watch", "task_id": task_id})
-        assert await client.receive_json_from() == updates.done(task_id)
-        assert await client.receive_nothing(timeout=0.05)
-
-
-async def test_watching_twice_on_one_socket_sends_no_duplicates(settings, browser):
-    settings.TASK_STEP_SECONDS = 0.02
-    async with open_websocket("/ws/tasks/", cookie=browser) as client:
-        task_id = await start(client, 10)
-        for _ in range(3):
-            await client.send_json_to({"action": "watch", "task_id": task_id})
-        messages = await receive_until_final(client, task_id)
-    steps = steps_of(messages)
-    # Each watch answers a snapshot that may repeat the last step sent, never
-    # an older one; live updates already covered by a snapshot are dropped.
-    assert steps == sorted(steps)
-    assert set(range(1, 11)) <= set(steps)
-    assert len(steps) <= 10 + 3
-
-
-async def test_a_cancel_reaches_the_canceller_and_every_watcher_and_stops_the_job(
-    browser,
-):
-    async with (
-        open_websocket("/ws/tasks/", cookie=browser) as starter,
-        open_websocket("/ws/tasks/", cookie=browser) as canceller,
-    ):
-        task_id = await start(starter, 500)
-        await receive_progress(starter, task_id, 1)
-        await canceller.send_json_to({"action": "watch", "task_id": task_id})
-        assert (await canceller.receive_json_from())["type"] == "task.progress"
-        await canceller.send_json_to({"action": "cancel", "task_id": task_id})
-        cancelled = updates.cancelled(task_id)
-        assert (await receive_until_final(canceller, task_id))[-1] == cancelled
-        assert (await receive_until_final(starter, task_id))[-1] == cancelled
-        await asyncio.sleep(0.05)
-        assert task_id not in runner.running
-        for client in (starter, canceller):
-            assert await client.receive_nothing(timeout=0.05)
-        await canceller.send_json_to({"action": "watch", "task_id": task_id})
-        assert await canceller.receive_json_from() == cancelled
-
-
-async def test_a_job_running_in_another_process_stops_within_a_step_of_a_cancel(
-    browser,
-):
-    """The shared cancel flag, not a local asyncio cancel, stops the job."""
-    other_process = JobRunner()
-    task_id = new_task_id()
-    await state.save_state(updates.progress(task_id, 0, 500))
-    await state.add_task(owner_of(browser), task_id, [])
-    other_process.start(task_id, 500)
-    await state.beat([task_id])
-    async with open_websocket("/ws/tasks/", cookie=browser) as client:
-        await client.send_json_to({"action": "watch", "task_id": task_id})
-        await receive_progress(client, task_id, 2)
-        await client.send_json_to({"action": "cancel", "task_id": task_id})
-        messages = await receive_until_final(client, task_id)
-        assert messages[-1] == updates.cancelled(task_id)
-        job = other_process.running[task_id]
-        await asyncio.wait_for(job, timeout=1)
-        assert await client.receive_nothing(timeout=0.05)
-    latest = await state.load_state(task_id, owner_of(browser))
-    assert latest["type"] == "task.cancelled"
-
-
-async def test_cancelling_a_finished_task_answers_its_final_state(browser):
-    async with open_websocket("/ws/tasks/", cookie=browser) as client:
-        task_id = await start(client, 1)
-        await receive_until_final(client, task_id)
-        await client.send_json_to({"action": "cancel", "task_id": task_id})
-        assert await client.receive_json_from() == updates.done(task_id)
-
-
-async def test_a_failing_job_reports_task_failed(monkeypatch, browser):
-    async def broken_work(step):
-        raise RuntimeError("the disk is full")
-
-    monkeypatch.setattr(runner_module, "simulated_work", broken_work)
+async def test_watch_answers_the_state_at_once_and_the_task_runs_every_step(browser):
     async with open_websocket("/ws/tasks/", cookie=browser) as client:
         task_id = await start(client, 3)
-        messages = await receive_until_final(client, task_id)
-    assert messages == [updates.failed(task_id, "the job failed")]
+        await client.send_json_to({"action": "watch", "task_id": task_id})
+        queued = await client.receive_json_from()
+        assert queued == {"type": "task.progress", "task_id": task_id} | {
+            "step": 0,
+            "total": 3,
+        }
+        await jobs.run_job.acall(task_id)  # as a worker would, in this process
+        messages = [await client.receive_json_from() for _ in range(4)]
+        assert await client.receive_nothing(timeout=0.05)
+    assert [m.get("step") for m in messages] == [1, 2, 3, None]
+    assert messages[-1] == {"type": "task.done", "task_id": task_id}
 
 
-async def test_a_process_runs_at_most_task_max_running_jobs(settings, browser):
-    settings.TASK_MAX_RUNNING = 1
+@pytest.mark.parametrize("action", ["watch", "cancel"])
+async def test_another_owners_task_answers_as_an_unknown_id(action):
+    mine, theirs = await anonymous_browser(), await anonymous_browser()
+    async with (
+        open_websocket("/ws/tasks/", cookie=mine) as owner,
+        open_websocket("/ws/tasks/", cookie=theirs) as other,
+    ):
+        task_id = await start(owner)
+        error = await error_for(other, {"action": action, "task_id": task_id})
+        unknown = await error_for(other, {"action": action, "task_id": "0" * 32})
+        assert error == unknown.replace("0" * 32, task_id)
+
+
+async def test_a_user_cancels_their_task_from_another_browser_and_watchers_hear():
+    user = await get_user_model().objects.acreate(username="ada")
+    laptop, phone = await logged_in_browser(user), await logged_in_browser(user)
+    async with (
+        open_websocket("/ws/tasks/", cookie=laptop.cookie) as on_laptop,
+        open_websocket("/ws/tasks/", cookie=phone.cookie) as on_phone,
+    ):
+        task_id = await start(on_laptop)
+        await on_phone.send_json_to({"action": "cancel", "task_id": task_id})
+        cancelled = {"type": "task.cancelled", "task_id": task_id}
+        assert await on_phone.receive_json_from() == cancelled
+        assert await on_laptop.receive_json_from() == cancelled
+        await jobs.run_job.acall(task_id)  # a worker taking it now does nothing
+        assert await on_laptop.receive_nothing(timeout=0.05)
+
+
+async def test_a_socket_with_neither_login_nor_session_cannot_start_a_task():
+    async with open_websocket("/ws/tasks/") as client:
+        error = await error_for(client, {"action": "start", "steps": 1})
+    assert "open /tasks/ first" in error
+
+
+async def test_an_owner_runs_at_most_task_max_per_owner_jobs(settings):
+    settings.TASK_MAX_PER_OWNER = 2
+    greedy, other = await anonymous_browser(), await anonymous_browser()
+    async with (
+        open_websocket("/ws/tasks/", cookie=greedy) as client,
+        open_websocket("/ws/tasks/", cookie=other) as bystander,
+    ):
+        first = await start(client)
+        await start(client)
+        error = await error_for(client, {"action": "start", "steps": 1})
+        assert "(TASK_MAX_PER_OWNER)" in error
+        await start(bystander)  # nobody else is locked out,
+        await client.send_json_to({"action": "cancel", "task_id": first})
+        assert (await client.receive_json_from())["type"] == "task.cancelled"
+        await start(client)  # and a cancelled job frees a place
+
+
+async def test_sessions_of_one_address_run_at_most_task_max_per_address_jobs(settings):
+    settings.TASK_MAX_PER_ADDRESS = 3
+    for expected in ("task.started",) * 3 + ("error",):
+        async with open_websocket("/ws/tasks/", cookie=await anonymous_browser()) as c:
+            await c.send_json_to({"action": "start", "steps": 1})
+            reply = await c.receive_json_from()
+            assert reply["type"] == expected
+    assert "(TASK_MAX_PER_ADDRESS)" in reply["error"]
+
+
+def test_the_database_refuses_a_slot_taken_twice():
+    """What makes a quota hold against concurrent starts (two server processes:
+    the template's tests/test_live_tasks.py)."""
+    fields = {"owner": "session.x", "address": "192.0.2.1", "total": 1}
+    first = Job.objects.create(owner_slot=0, address_slot=0, **fields)
+    with pytest.raises(IntegrityError):
+        Job.objects.create(owner_slot=0, address_slot=1, **fields)
+    Job.objects.filter(pk=first.pk).update(status="done")  # an ended job frees it
+    Job.objects.create(owner_slot=0, address_slot=0, **fields)
+
+
+async def test_a_running_job_whose_worker_went_silent_is_lost(browser, settings):
     async with open_websocket("/ws/tasks/", cookie=browser) as client:
-        task_id = await start(client, 100)
-        await client.send_json_to({"action": "start", "steps": 1})
-        reply = await client.receive_json_from()
-        assert reply == {"type": "error", "error": reply["error"]}
-        assert "(TASK_MAX_RUNNING)" in reply["error"]
-        await client.send_json_to({"action": "cancel", "task_id": task_id})
-        await receive_until_final(client, task_id)
-        await asyncio.sleep(0.01)
-        await start(client, 1)
+        task_id = await start(client)
+        silent = timezone.now() - timedelta(seconds=settings.TASK_LOST_SECONDS + 1)
+        await Job.objects.filter(pk=task_id).aupdate(status="running", heartbeat=silent)
+        await client.send_json_to({"action": "watch", "task_id": task_id})
+        lost = await client.receive_json_from()
+    assert lost["type"] == "task.lost" and lost["error"]
+    assert await Job.objects.filter(pk=uuid.UUID(task_id), status="lost").aexists()
 
 
-async def test_a_socket_follows_at_most_task_max_followed_tasks(settings, browser):
-    settings.TASK_MAX_FOLLOWED = 1
-    async with open_websocket("/ws/tasks/", cookie=browser) as client:
-        await start(client, 100)
-        await client.send_json_to({"action": "start", "steps": 1})
-        reply = await client.receive_json_from()
-        assert reply["type"] == "error"
-        assert "follows 1 tasks" in reply["error"]
+def test_make_clean_db_deletes_jobs_that_ended_over_a_day_ago():
+    fields = {"owner": "session.x", "address": "192.0.2.1", "total": 1}
+    for slot, status in enumerate(["done", "lost", "queued"]):
+        Job.objects.create(owner_slot=slot, address_slot=slot, status=status, **fields)
+    Job.objects.update(created=timezone.now() - timedelta(days=2))
+    recent = Job.objects.create(owner_slot=3, address_slot=3, status="done", **fields)
+    jobs.delete_ended_jobs(days=1)
+    left = Job.objects.order_by("created").values_list("status", flat=True)
+    assert (
+        list(left) == ["queued", "done"] and Job.objects.filter(pk=recent.pk).exists()
+    )
 
 
-async def test_state_expires_after_task_state_seconds(settings, browser):
-    settings.TASK_STATE_SECONDS = 0.05
+async def test_a_step_longer_than_task_lost_seconds_is_not_lost(browser, settings):
+    """The worker beats beside the steps: a slow step is not a dead worker."""
+    settings.TASK_LOST_SECONDS, settings.TASK_STEP_SECONDS = 0.3, 1
     async with open_websocket("/ws/tasks/", cookie=browser) as client:
         task_id = await start(client, 1)
-        await receive_until_final(client, task_id)
-        await asyncio.sleep(0.1)
+        running = asyncio.create_task(jobs.run_job.acall(task_id))
+        await asyncio.sleep(0.7)
         await client.send_json_to({"action": "watch", "task_id": task_id})
-        assert (await client.receive_json_from())["type"] == "error"
-
-
-async def test_worker_mode_sends_the_job_to_the_worker_channel(settings, browser):
-    # What the consumer hands over, on a layer that keeps a message for a
-    # reader that is not listening yet (the pub/sub layer does not).
-    settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
-    }
-    settings.TASK_RUNNER = "worker"
-    worker = ApplicationCommunicator(
-        TaskWorkerConsumer.as_asgi(), {"type": "channel", "channel": "tasks"}
-    )
-    async with open_websocket("/ws/tasks/", cookie=browser) as client:
-        task_id = await start(client, 2)
-        assert task_id not in runner.running
-        job = await get_channel_layer().receive(TASK_WORKER_CHANNEL)
-        assert job == {"type": "task.run", "task_id": task_id, "total": 2}
-        await worker.send_input(job)
-        messages = await receive_until_final(client, task_id)
-    assert steps_of(messages) == [1, 2]
-    assert messages[-1] == updates.done(task_id)
-    worker.stop()
-
-
-@pytest.mark.parametrize(
-    ("frame", "error"),
-    [
-        ({"text_data": "{oops"}, "the frame is not valid JSON"),
-        ({"text_data": '"start"'}, "expected a JSON object"),
-        ({"bytes_data": b"{}"}, "expected a JSON object in a text frame"),
-        ({"text_data": "[" * 10_000 + "]" * 10_000}, "the frame is not valid JSON"),
-        ({"text_data": '{"action": "stop"}'}, "unknown action 'stop'"),
-        ({"text_data": "{}"}, "unknown action None"),
-        ({"text_data": '{"action": "start", "steps": 0}'}, '"steps" must be'),
-        ({"text_data": '{"action": "start", "steps": 1001}'}, '"steps" must be'),
-        ({"text_data": '{"action": "start", "steps": 1e9}'}, '"steps" must be'),
-        ({"text_data": '{"action": "start", "steps": 2.5}'}, '"steps" must be'),
-        ({"text_data": '{"action": "start", "steps": "3"}'}, '"steps" must be'),
-        ({"text_data": '{"action": "start", "steps": true}'}, '"steps" must be'),
-        ({"text_data": '{"action": "start"}'}, '"steps" must be'),
-        ({"text_data": '{"action": "watch"}'}, '"task_id" must be'),
-        ({"text_data": '{"action": "cancel"}'}, '"task_id" must be'),
-        ({"text_data": '{"action": "watch", "task_id": 7}'}, '"task_id" must be'),
-        (
-            {"text_data": '{"action": "watch", "task_id": "../caf\u00e9"}'},
-            '"task_id" must be',
-        ),
-        (
-            {"text_data": '{"action": "watch", "task_id": "' + "0" * 32 + '"}'},
-            "unknown task_id",
-        ),
-        (
-            {"text_data": '{"action": "cancel", "task_id": "' + "f" * 32 + '"}'},
-            "unknown task_id",
-        ),
-    ],
-    ids=[
-        "not-json",
-        "not-object",
-        "binary",
-        "nested-10000-deep",
-        "unknown-action",
-        "no-action",
-        "zero",
-        "huge",
-        "exponent",
-        "float",
-        "string",
-        "boolean",
-        "missing",
-        "watch-no-id",
-        "cancel-no-id",
-        "id-not-string",
-        "id-not-hex",
-        "watch-unknown-id",
-        "cancel-unknown-id",
-    ],
-)
-async def test_invalid_frames_get_an_error_and_the_socket_stays_open(
-    frame, error, caplog, browser
-):
-    caplog.set_level(logging.INFO)
-    async with open_websocket("/ws/tasks/", cookie=browser) as client:
-        await client.send_to(**frame)
-        reply = await client.receive_json_from()
-        assert reply["type"] == "error"
-        assert reply["error"].startswith(error)
-        await client.send_json_to({"action": "start", "steps": 1})
-        assert (await client.receive_json_from())["type"] == "task.started"
-    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
-
-
-@pytest.mark.parametrize(
-    ("task_runner", "layer", "error_id"),
-    [
-        ("celery", "channels_redis.core.RedisChannelLayer", "tasks.E001"),
-        ("worker", "channels.layers.InMemoryChannelLayer", "tasks.E002"),
-        ("worker", "channels_redis.pubsub.RedisPubSubChannelLayer", "tasks.E002"),
-    ],
-    ids=["unknown-runner", "worker-in-memory", "worker-pubsub"],
-)
-def test_checks_refuse_a_task_runner_that_cannot_work(
-    settings, task_runner, layer, error_id
-):
-    settings.TASK_RUNNER = task_runner
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": layer}}
-    with pytest.raises(SystemCheckError, match=error_id):
-        call_command("check")
-
-
-async def test_a_job_whose_process_stopped_is_reported_lost(settings, browser):
-    settings.TASK_HEARTBEAT_SECONDS = 0.05
-    stopped_process = JobRunner()
-    task_id = new_task_id()
-    await state.save_state(updates.progress(task_id, 0, 500))
-    await state.add_task(owner_of(browser), task_id, [])
-    stopped_process.start(task_id, 500)
-    await asyncio.sleep(0.05)
-    await stopped_process.cancel_all()  # as if its process had been killed
-    await asyncio.sleep(0.2)  # three heartbeats missed
-    async with open_websocket("/ws/tasks/", cookie=browser) as client:
-        await client.send_json_to({"action": "watch", "task_id": task_id})
-        assert await client.receive_json_from() == updates.lost(task_id)
-
-
-async def test_a_job_whose_cache_fails_stops_with_one_error_line(monkeypatch, caplog):
-    async def cache_down(message):
-        raise ConnectionError("Connection refused")
-
-    task_id = new_task_id()
-    await state.save_state(updates.progress(task_id, 0, 3))
-    monkeypatch.setattr(state, "save_state", cache_down)
-    job_runner = JobRunner()
-    job_runner.start(task_id, 3)
-    await asyncio.wait_for(job_runner.running[task_id], timeout=5)
-    [record] = [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert record.levelname == "ERROR"
-    assert "ConnectionError: Connection refused" in record.getMessage()
-    assert record.exc_info is None
-    await job_runner.cancel_all()
-
-
-async def test_a_job_stops_even_when_a_cache_call_swallows_its_cancellation(
-    monkeypatch,
-):
-    """asgiref finishes a running sync_to_async call and drops the cancellation."""
-    saved = []
-
-    async def save_state_as_asgiref_would(message):
-        try:
-            await asyncio.sleep(0.02)
-        except asyncio.CancelledError:
-            await asyncio.sleep(0.01)  # the thread finishes; the cancel is lost
-        saved.append(message["type"])
-
-    monkeypatch.setattr(state, "save_state", save_state_as_asgiref_would)
-    job_runner = JobRunner()
-    job_runner.start(new_task_id(), 500)
-    await asyncio.sleep(0.1)
-    await asyncio.wait_for(job_runner.cancel_all(), timeout=1)
-    assert job_runner.running == {}
-    assert "task.done" not in saved
+        assert (await client.receive_json_from())["type"] == "task.progress"
+        await running
+        rest = [await client.receive_json_from(timeout=2) for _ in range(2)]
+    assert [m["type"] for m in rest] == ["task.progress", "task.done"]

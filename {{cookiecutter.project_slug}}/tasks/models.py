@@ -1,0 +1,49 @@
+"""A long job: whose it is, how far it got, how it ended.
+
+Quotas hold under concurrent starts: an active job holds one of its owner's
+TASK_MAX_PER_OWNER slots and one of its address's TASK_MAX_PER_ADDRESS, and
+unique constraints let the database refuse a slot taken twice.
+https://docs.djangoproject.com/en/5.2/ref/models/constraints/#uniqueconstraint
+"""
+
+import uuid
+
+from django.db import models
+
+ACTIVE = ["queued", "running"]  # then "done", "failed", "cancelled" or "lost"
+
+
+class Job(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.CharField(max_length=80)  # "user.<pk>" or "session.<hash>"
+    address = models.CharField(max_length=64)  # the client's IP address
+    owner_slot = models.PositiveSmallIntegerField()
+    address_slot = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, default="queued")
+    step = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField()
+    error = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    heartbeat = models.DateTimeField(auto_now_add=True)  # the worker's last sign
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[field, f"{field}_slot"],
+                condition=models.Q(status__in=ACTIVE),
+                name=f"tasks_one_active_job_per_{field}_slot",
+            )
+            for field in ("owner", "address")
+        ]
+
+    def __str__(self):
+        return f"{self.id.hex} ({self.status}, {self.step}/{self.total})"
+
+    def message(self):
+        """The job's state as the socket protocol says it."""
+        message = {"type": f"task.{self.status}", "task_id": self.id.hex}
+        if self.status in ACTIVE:
+            message.update(type="task.progress", step=self.step, total=self.total)
+        elif self.error:
+            message["error"] = self.error
+        return message
