@@ -397,6 +397,14 @@ def deployment(baked, tmp_path_factory):
         deployment = Deployment(network, project, directory, env)
         for host in ("app1", "app2"):
             deployment.start_app(host)
+        # The tasks sample's worker, beside app1's server (the same database).
+        network.start(
+            "app1",
+            "worker",
+            [sys.executable, "manage.py", "db_worker", "--no-reload"],
+            cwd=project,
+            env=env,
+        )
         deployment.start_nginx()
         wait_for(sentinels_agree, 20, "the sentinels did not find each other")
         for host in ("app1", "app2"):
