@@ -1,9 +1,6 @@
-"""Long jobs over a JSON websocket: start, watch and cancel Django tasks.
-
-Protocol: README.md (Tasks). A job is its owner's (the user, else the browser
-session): to anyone else its id is unknown. A socket hears of its jobs through
-the group "job.<id>" and reads their rows every TASK_POLL_SECONDS: the only way
-on an in-memory layer, which a worker process cannot reach.
+"""Long jobs over a JSON websocket: start, watch and cancel Django tasks (README.md,
+Tasks). A socket hears of its jobs through the group "job.<id>" and reads their rows
+every TASK_POLL_SECONDS: a worker cannot reach an in-memory layer.
 https://channels.readthedocs.io/en/stable/topics/consumers.html#asyncjsonwebsocketconsumer
 """
 
@@ -18,8 +15,8 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from realtime_kit.consumers import AsyncJsonWebsocketConsumer
-from tasks import jobs
-from tasks.jobs import Refused
+from tasks.jobs import Refused, mark_lost, start_job
+from tasks.models import ACTIVE, Job
 
 logger = logging.getLogger(__name__)
 TASK_ID = re.compile(r"[0-9a-f]{32}\Z")
@@ -30,21 +27,11 @@ def rank(message):
     return (message["type"] != "task.progress", message.get("step", 0))
 
 
-@database_sync_to_async
-def owner_of(scope):
-    user, session = scope["user"], scope["session"]
-    if user.is_authenticated:
-        return f"user.{user.pk}"
-    if session.session_key and session.exists(session.session_key):
-        return "session." + hashlib.sha256(session.session_key.encode()).hexdigest()
-    return None
-
-
 class TaskConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
-        self.watched = {}  # task id → the last message sent for it
-        self.poller = None  # reads the watched jobs' rows, from the first watch
-        self.owner = await owner_of(self.scope)
+        self.watched = {}  # task id → the rank of the last message sent for it
+        self.poller = None
+        self.owner = await self.owner_of(self.scope["user"], self.scope["session"])
         self.address = (self.scope.get("client") or ["unknown"])[0]
         await self.accept()
 
@@ -75,9 +62,9 @@ class TaskConsumer(AsyncJsonWebsocketConsumer):
                 raise Refused(
                     f'"steps" must be an integer from 1 to {settings.TASK_MAX_STEPS}'
                 )
-            start = database_sync_to_async(jobs.start_job)
+            start = database_sync_to_async(start_job)
             job = await start(self.owner, self.address, steps)
-            await self.follow(job.id.hex, job.message())
+            await self.follow(job.id.hex, rank(job.message()))
             await self.send_json(
                 {"type": "task.started", "task_id": job.id.hex, "total": steps}
             )
@@ -86,26 +73,21 @@ class TaskConsumer(AsyncJsonWebsocketConsumer):
         elif not isinstance(task_id, str) or not TASK_ID.match(task_id):
             raise Refused('"task_id" must be the id of a task (32 hex digits)')
         elif action == "watch":
-            await self.watch(task_id)
-        else:
-            # A watcher hears the end from the group or its poll; this one too.
-            watching = task_id in self.watched
-            job = await database_sync_to_async(jobs.cancel)(self.owner, task_id)
-            if job is None:
+            await self.follow(task_id)  # first: no update falls between
+            messages = await self.latest([task_id])
+            if not messages:
+                await self.unwatch(task_id)
                 raise Refused(f"unknown task_id {task_id!r}")
-            event = {"type": "job.update", "message": job.message()}
-            await self.channel_layer.group_send(jobs.group_name(task_id), event)
+            await self.deliver(messages[0], again=True)
+        else:
+            watching = task_id in self.watched  # then the group tells this one too
+            message = await self.cancel(task_id)
+            if message is None:
+                raise Refused(f"unknown task_id {task_id!r}")
+            event = {"type": "job.update", "message": message}
+            await self.channel_layer.group_send(f"job.{task_id}", event)
             if not watching:
-                await self.send_json(job.message())
-
-    async def watch(self, task_id):
-        """Join the job's group, then read its state: no update falls between."""
-        await self.follow(task_id)
-        messages = await self.latest([task_id])
-        if not messages:
-            await self.unwatch(task_id)
-            raise Refused(f"unknown task_id {task_id!r}")
-        await self.deliver(messages[0], again=True)
+                await self.send_json(message)
 
     async def follow(self, task_id, last=None):
         if task_id not in self.watched:
@@ -113,19 +95,11 @@ class TaskConsumer(AsyncJsonWebsocketConsumer):
                 raise Refused("this socket watches too many tasks already")
             self.watched[task_id] = last
             self.poller = self.poller or asyncio.create_task(self.poll())
-            await self.channel_layer.group_add(
-                jobs.group_name(task_id), self.channel_name
-            )
+            await self.channel_layer.group_add(f"job.{task_id}", self.channel_name)
 
     async def unwatch(self, task_id):
         del self.watched[task_id]
-        await self.channel_layer.group_discard(
-            jobs.group_name(task_id), self.channel_name
-        )
-
-    async def latest(self, task_ids):
-        found = await database_sync_to_async(jobs.latest)(self.owner, task_ids)
-        return [job.message() for job in found]
+        await self.channel_layer.group_discard(f"job.{task_id}", self.channel_name)
 
     async def poll(self):
         while True:
@@ -148,10 +122,32 @@ class TaskConsumer(AsyncJsonWebsocketConsumer):
         task_id, new = message["task_id"], rank(message)
         if task_id not in self.watched:
             return
-        last = self.watched[task_id] and rank(self.watched[task_id])
+        last = self.watched[task_id]
         if last and (new < last if again else new <= last):
             return
-        self.watched[task_id] = message
+        self.watched[task_id] = new
         if new[0]:  # the end: nothing follows
             await self.unwatch(task_id)
         await self.send_json(message)
+
+    @database_sync_to_async
+    def owner_of(self, user, session):
+        """The user, else the browser session: another owner's job is unknown."""
+        if user.is_authenticated:
+            return f"user.{user.pk}"
+        if session.session_key and session.exists(session.session_key):
+            return "session." + hashlib.sha256(session.session_key.encode()).hexdigest()
+        return None
+
+    @database_sync_to_async
+    def latest(self, task_ids):
+        mark_lost(pk__in=task_ids)
+        jobs = Job.objects.filter(owner=self.owner, pk__in=task_ids)
+        return [job.message() for job in jobs]
+
+    @database_sync_to_async
+    def cancel(self, task_id):
+        jobs = Job.objects.filter(owner=self.owner, pk=task_id)
+        jobs.filter(status__in=ACTIVE).update(status="cancelled")
+        job = jobs.first()
+        return job and job.message()

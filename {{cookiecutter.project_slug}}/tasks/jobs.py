@@ -1,9 +1,5 @@
-"""The sample's long job, a Django task that a worker (`manage.py db_worker`) runs,
-and what the consumer asks of the jobs' rows.
-
-Each step is saved to the job's row and pushed to its group; a cancel is a status
-in the row, which the task reads between steps. The real work goes where the
-sleep is. https://docs.djangoproject.com/en/6.0/topics/tasks/
+"""The sample's long job: a Django task that a worker (`manage.py db_worker`) runs.
+https://docs.djangoproject.com/en/6.0/topics/tasks/
 """
 
 import asyncio
@@ -30,10 +26,6 @@ class Refused(Exception):
     """A request the sample refuses; str() tells the client why."""
 
 
-def group_name(task_id):
-    return f"job.{task_id}"
-
-
 @task
 async def run_job(task_id):
     rows = Job.objects.filter(pk=task_id)
@@ -44,7 +36,7 @@ async def run_job(task_id):
     beating = asyncio.create_task(beat(rows))
     try:
         for step in range(1, job.total + 1):
-            await asyncio.sleep(settings.TASK_STEP_SECONDS)  # one step of the work
+            await asyncio.sleep(settings.TASK_STEP_SECONDS)  # the real work goes here
             job.step = step
             if not await rows.filter(status="running").aupdate(step=step):
                 return  # cancelled, or given up as lost
@@ -62,43 +54,42 @@ async def run_job(task_id):
 
 
 async def beat(rows):
-    """The worker's sign of life, whatever a step takes (blocking work goes
-    through asgiref's sync_to_async, or no beat comes)."""
+    """The worker's sign of life, however long a step takes."""
     while True:
         await asyncio.sleep(settings.TASK_LOST_SECONDS / 3)
         await rows.filter(status="running").aupdate(heartbeat=timezone.now())
 
 
 async def push(job, pushing):
-    """Tell the job's watchers; with the layer down, say so once: they poll the row."""
-    try:
-        if pushing:
+    """Tell the job's group; with the layer down, say so once: watchers poll the row."""
+    if pushing:
+        try:
             event = {"type": "job.update", "message": job.message()}
-            await get_channel_layer().group_send(group_name(job.id.hex), event)
-        return pushing
-    except OUTAGE_ERRORS as error:
-        logger.warning("Job %s: updates not pushed (%s)", job.id.hex, error)
-        return False
+            await get_channel_layer().group_send(f"job.{job.id.hex}", event)
+        except OUTAGE_ERRORS as error:
+            logger.warning("Job %s: updates not pushed (%s)", job.id.hex, error)
+            return False
+    return pushing
 
 
 def start_job(owner, address, total):
     """A new job, queued for a worker; Refused over a quota, as the database decides."""
     mark_lost()
     while True:
-        active = Job.objects.filter(status__in=ACTIVE)
         slots = {}
         for field, value, most in (
             ("owner", owner, settings.TASK_MAX_PER_OWNER),
             ("address", address, settings.TASK_MAX_PER_ADDRESS),
         ):
-            taken = active.filter(**{field: value}).values_list(f"{field}_slot")
-            free = sorted(set(range(most)) - {slot for (slot,) in taken})
-            if not free:
+            active = Job.objects.filter(status__in=ACTIVE, **{field: value})
+            taken = set(active.values_list(f"{field}_slot", flat=True))
+            free = min(set(range(most)) - taken, default=None)
+            if free is None:
                 raise Refused(
                     f"{most} of your tasks run already, the most allowed"
                     f" (TASK_MAX_PER_{field.upper()}): wait for one to end, or cancel one"
                 )
-            slots[f"{field}_slot"] = free[0]
+            slots[f"{field}_slot"] = free
         try:
             with transaction.atomic():
                 job = Job.objects.create(
@@ -116,17 +107,6 @@ def mark_lost(**which):
     Job.objects.filter(status="running", heartbeat__lt=silent_since, **which).update(
         status="lost", error="the worker running this task stopped"
     )
-
-
-def latest(owner, task_ids):
-    mark_lost(pk__in=task_ids)
-    return list(Job.objects.filter(owner=owner, pk__in=task_ids))
-
-
-def cancel(owner, task_id):
-    jobs = Job.objects.filter(owner=owner, pk=task_id)
-    jobs.filter(status__in=ACTIVE).update(status="cancelled")
-    return jobs.first()
 
 
 def delete_ended_jobs(days):

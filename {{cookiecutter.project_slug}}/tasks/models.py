@@ -1,9 +1,6 @@
-"""A long job: whose it is, how far it got, how it ended.
-
-Quotas hold under concurrent starts: an active job holds one of its owner's
-TASK_MAX_PER_OWNER slots and one of its address's TASK_MAX_PER_ADDRESS, and
-unique constraints let the database refuse a slot taken twice.
-https://docs.djangoproject.com/en/5.2/ref/models/constraints/#uniqueconstraint
+"""A long job: whose it is, how far it got, how it ended. An active job holds one
+of its owner's and one of its address's slots: the database refuses a slot taken
+twice. https://docs.djangoproject.com/en/5.2/ref/models/constraints/
 """
 
 import uuid
@@ -40,7 +37,6 @@ class Job(models.Model):
         return f"{self.id.hex} ({self.status}, {self.step}/{self.total})"
 
     def message(self):
-        """The job's state as the socket protocol says it."""
         message = {"type": f"task.{self.status}", "task_id": self.id.hex}
         if self.status in ACTIVE:
             message.update(type="task.progress", step=self.step, total=self.total)
