@@ -231,6 +231,8 @@ def sentinels_agree():
     for host in ("s1", "s2", "s3"):
         found = redis_cli(address(host), 26379, "sentinel", "master", MASTER)
         lines = found.split("\n")
+        if len(lines) % 2:  # not listening yet (nothing printed), or an error
+            return False
         fields = dict(zip(lines[::2], lines[1::2], strict=True))
         if fields.get("num-slaves") != "1" or fields.get("num-other-sentinels") != "2":
             return False

@@ -1,5 +1,6 @@
 """The baked Dockerfile, built and run with podman: a one-off migrate into a volume,
-then pages, websockets, health, no root, read-only code, data that outlives it.
+then pages, websockets, the task worker (the image's second command), health, no
+root, read-only code, data that outlives it.
 
 No registry is needed: the base image is made here with debootstrap (Debian
 bookworm with python3) and imported once, then passed as BASE_IMAGE. Without
@@ -136,6 +137,7 @@ def test_the_image_builds_and_serves_as_a_user_without_privileges(
     redis = RedisServer(tmp_path).start()
     port = free_port()
     name = f"channels-starter-test-{uuid.uuid4().hex[:12]}"
+    worker = f"{name}-worker"
     volume = f"channels-starter-test-{uuid.uuid4().hex[:12]}"
     try:
         size = podman("image", "inspect", "--format={{.Size}}", tag).stdout.strip()
@@ -208,6 +210,41 @@ def test_the_image_builds_and_serves_as_a_user_without_privileges(
                 assert reply["message"] == "in a box"
 
         asyncio.run(sockets())
+        # The image's second command: the task worker, in a container of its
+        # own on the same volume, runs a job that the server's page started.
+        podman(
+            "run",
+            "--detach",
+            f"--name={worker}",
+            "--network=host",
+            mount,
+            key,
+            f"--env=REDIS_URL={redis.url}",
+            tag,
+            *("python3", "manage.py", "db_worker", "--no-reload"),
+        )
+        with urllib.request.urlopen(base + "/tasks/", timeout=10) as response:
+            cookies = response.headers.get_all("Set-Cookie") or []
+        session = next(c.split(";")[0] for c in cookies if c.startswith("sessionid="))
+
+        async def job():
+            async with connect(
+                f"ws://{host}:{port}/ws/tasks/",
+                origin=base,
+                additional_headers={"Cookie": session},
+            ) as socket:
+                await socket.send(json.dumps({"action": "start", "steps": 3}))
+                seen = [json.loads(await asyncio.wait_for(socket.recv(), 5))]
+                while seen[-1]["type"] not in ("task.done", "task.failed"):
+                    seen.append(json.loads(await asyncio.wait_for(socket.recv(), 30)))
+                return seen
+
+        seen = asyncio.run(job())
+        assert seen[0]["type"] == "task.started" and seen[-1]["type"] == "task.done"
+        assert [m["step"] for m in seen if m["type"] == "task.progress"][-1] == 3
+        worker_logs = podman("logs", worker)
+        assert "Traceback" not in worker_logs.stdout + worker_logs.stderr
+        podman("rm", "--force", worker)
         user = podman("exec", name, "id", "-u").stdout.strip()
         assert user not in ("", "0")
         processes = podman("top", name, "user").stdout.split()[1:]
@@ -248,7 +285,7 @@ def test_the_image_builds_and_serves_as_a_user_without_privileges(
         )
         assert count.stdout.split()[-1] == "1"  # after the shell's own notes
     finally:
-        podman("rm", "--force", name, check=False)
+        podman("rm", "--force", name, worker, check=False)
         podman("volume", "rm", "--force", volume, check=False)
         podman("rmi", "--force", tag, check=False)
         redis.stop()
