@@ -95,7 +95,10 @@ def start_job(owner, address, total):
                 job = Job.objects.create(
                     owner=owner, address=address, total=total, **slots
                 )
-                run_job.enqueue(job.id.hex)
+                # The worker runs the highest priority first: an address's
+                # first job outranks another's second, whatever sessions it has.
+                priority = max(-job.address_slot, -100)  # -100 is the lowest
+                run_job.using(priority=priority).enqueue(job.id.hex)
             return job
         except IntegrityError:
             continue  # another start took that slot first: count again

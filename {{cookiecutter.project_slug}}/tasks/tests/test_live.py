@@ -1,13 +1,15 @@
-"""Long jobs on a real daphne and a real worker (`manage.py db_worker`): to the
-end, across a reconnect and a server restart, cancelled, and with the worker
-killed. Each prints how long its path took."""
+"""Long jobs on the production server and a real worker (`manage.py db_worker`):
+to the end, across a reconnect and a server restart, cancelled, with the worker
+killed, and shared fairly between addresses. Each prints how long its path took."""
 
 import json
+import sqlite3
 import time
 import urllib.request
 
 import pytest
 from django.conf import settings
+from django_tasks_db.models import DBTaskResult
 from websockets.asyncio.client import connect
 
 from tests.sockets import receive_json, session_cookie_from
@@ -16,12 +18,14 @@ pytestmark = pytest.mark.live
 PUSHED = "memory" not in settings.CHANNEL_LAYERS["default"]["BACKEND"]
 
 
-def tasks_socket(server, cookie):
-    """A socket as the /tasks/ page opens it: with the page's session cookie."""
+def tasks_socket(server, cookie, address=None):
+    """A socket as the /tasks/ page opens it: with the page's session cookie,
+    from `address` if given (the server believes X-Forwarded-For from here)."""
+    headers = {"Cookie": cookie}
+    if address:
+        headers["X-Forwarded-For"] = address
     return connect(
-        f"{server.ws_url}/ws/tasks/",
-        origin=server.origin,
-        additional_headers={"Cookie": cookie},
+        f"{server.ws_url}/ws/tasks/", origin=server.origin, additional_headers=headers
     )
 
 
@@ -118,6 +122,35 @@ async def test_a_killed_worker_s_job_is_reported_lost(tasks_server):
     assert messages[-1]["error"]
     assert waited < 2 + 0.2 + 2  # TASK_LOST_SECONDS, a poll, a margin
     assert "Traceback" not in server.log()
+
+
+async def test_one_address_cannot_hold_the_worker(tasks_server):
+    """An address fills its quota (10 jobs, from 4 sessions); another address's
+    job is the next the worker takes, before the first address's queued ones."""
+    server, _ = tasks_server
+    busy = []
+    for sessions in (3, 3, 3, 1):
+        cookie = session_cookie_from(server)
+        async with tasks_socket(server, cookie, address="10.0.0.1") as socket:
+            busy += [(cookie, await start(socket, 40)) for _ in range(sessions)]
+    async with tasks_socket(server, session_cookie_from(server), "10.0.0.2") as other:
+        task_id = await start(other, 1)
+        assert (await receive_until(other, task_id))[-1]["type"] == "task.done"
+    with sqlite3.connect(server.environment["LIVE_SERVER_DATABASE"]) as database:
+        taken = database.execute(  # the order the worker took its jobs in
+            "SELECT args_kwargs, julianday(started_at) - julianday(enqueued_at)"
+            f" FROM {DBTaskResult._meta.db_table} WHERE started_at IS NOT NULL"
+            " ORDER BY started_at"
+        ).fetchall()
+    order = [json.loads(args)["args"][0] for args, _ in taken]
+    ids = [busy_id for _, busy_id in busy]
+    waited = taken[order.index(task_id)][1] * 86400
+    print(f"\nfair share: the other address's job waited {waited:.3f} s")
+    assert order.index(task_id) == order.index(ids[0]) + 1, (order, ids)
+    for cookie, busy_id in busy:
+        async with tasks_socket(server, cookie, address="10.0.0.1") as socket:
+            await socket.send(json.dumps({"action": "cancel", "task_id": busy_id}))
+            await receive_json(socket)
 
 
 @pytest.mark.parametrize(
