@@ -9,7 +9,6 @@ import urllib.request
 
 import pytest
 from django.conf import settings
-from django_tasks_db.models import DBTaskResult
 from websockets.asyncio.client import connect
 
 from tests.sockets import receive_json, session_cookie_from
@@ -136,12 +135,14 @@ async def test_one_address_cannot_hold_the_worker(tasks_server):
     async with tasks_socket(server, session_cookie_from(server), "10.0.0.2") as other:
         task_id = await start(other, 1)
         assert (await receive_until(other, task_id))[-1]["type"] == "task.done"
+    # The order the worker took its jobs in: django_tasks_db's results.
+    query = (
+        "SELECT args_kwargs, julianday(started_at) - julianday(enqueued_at)"
+        " FROM django_tasks_database_dbtaskresult WHERE started_at IS NOT NULL"
+        " ORDER BY started_at"
+    )
     with sqlite3.connect(server.environment["LIVE_SERVER_DATABASE"]) as database:
-        taken = database.execute(  # the order the worker took its jobs in
-            "SELECT args_kwargs, julianday(started_at) - julianday(enqueued_at)"
-            f" FROM {DBTaskResult._meta.db_table} WHERE started_at IS NOT NULL"
-            " ORDER BY started_at"
-        ).fetchall()
+        taken = database.execute(query).fetchall()
     order = [json.loads(args)["args"][0] for args, _ in taken]
     ids = [busy_id for _, busy_id in busy]
     waited = taken[order.index(task_id)][1] * 86400
