@@ -29,7 +29,7 @@ def rank(message):
 
 class TaskConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
-        self.watched = {}  # task id → the rank of the last message sent for it
+        self.watched = {}  # task id → the last message sent for it
         self.poller = None
         self.owner = await self.owner_of(self.scope["user"], self.scope["session"])
         self.address = (self.scope.get("client") or ["unknown"])[0]
@@ -64,7 +64,7 @@ class TaskConsumer(AsyncJsonWebsocketConsumer):
                 )
             start = database_sync_to_async(start_job)
             job = await start(self.owner, self.address, steps)
-            await self.follow(job.id.hex, rank(job.message()))
+            await self.follow(job.id.hex, job.message())
             await self.send_json(
                 {"type": "task.started", "task_id": job.id.hex, "total": steps}
             )
@@ -118,16 +118,13 @@ class TaskConsumer(AsyncJsonWebsocketConsumer):
         await self.deliver(event["message"])
 
     async def deliver(self, message, again=False):
-        """Send a watched job's state, unless a later one was sent already."""
-        task_id, new = message["task_id"], rank(message)
-        if task_id not in self.watched:
+        """Send a watched job's state, unless sent already or older than the last."""
+        last = self.watched.get(message["task_id"], message)
+        if last and (rank(message) < rank(last) or (message == last and not again)):
             return
-        last = self.watched[task_id]
-        if last and (new < last if again else new <= last):
-            return
-        self.watched[task_id] = new
-        if new[0]:  # the end: nothing follows
-            await self.unwatch(task_id)
+        self.watched[message["task_id"]] = message
+        if message["type"] != "task.progress":  # the end: nothing follows
+            await self.unwatch(message["task_id"])
         await self.send_json(message)
 
     @database_sync_to_async
