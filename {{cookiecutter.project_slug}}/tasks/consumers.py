@@ -42,6 +42,8 @@ class TaskConsumer(AsyncJsonWebsocketConsumer):
             await self.unwatch(task_id)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """Channels' receive, but what is not a JSON object gets an error reply.
+        (Not decode_json: Channels raises before it on a binary or empty frame.)"""
         try:
             content = json.loads(text_data or "null")
         except (ValueError, RecursionError):
