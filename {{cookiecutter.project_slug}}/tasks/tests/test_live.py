@@ -9,45 +9,19 @@ import urllib.request
 
 import pytest
 from django.conf import settings
-from websockets.asyncio.client import connect
 
-from tests.sockets import receive_json, session_cookie_from
+from tasks.tests.client import (
+    receive_json,
+    receive_until,
+    send_json,
+    start,
+    steps_of,
+    tasks_socket,
+)
+from tests.sockets import session_cookie_from
 
 pytestmark = pytest.mark.live
 PUSHED = "memory" not in settings.CHANNEL_LAYERS["default"]["BACKEND"]
-
-
-def tasks_socket(server, cookie, address=None):
-    """A socket as the /tasks/ page opens it: with the page's session cookie,
-    from `address` if given (the server believes X-Forwarded-For from here)."""
-    headers = {"Cookie": cookie}
-    if address:
-        headers["X-Forwarded-For"] = address
-    return connect(
-        f"{server.ws_url}/ws/tasks/", origin=server.origin, additional_headers=headers
-    )
-
-
-async def start(socket, steps):
-    await socket.send(json.dumps({"action": "start", "steps": steps}))
-    started = await receive_json(socket)
-    assert started["type"] == "task.started", started
-    return started["task_id"]
-
-
-async def receive_until(socket, task_id, step=None):
-    """The job's messages up to its end, or up to `step`."""
-    messages = []
-    while not messages or messages[-1]["type"] == "task.progress":
-        messages.append(await receive_json(socket, seconds=10))
-        assert messages[-1]["task_id"] == task_id, messages[-1]
-        if step is not None and messages[-1].get("step", 0) >= step:
-            break
-    return messages
-
-
-def steps_of(messages):
-    return [m["step"] for m in messages if m["type"] == "task.progress"]
 
 
 async def test_a_job_reports_its_steps_then_done(tasks_server):
@@ -71,7 +45,7 @@ async def test_a_job_outlives_its_socket_and_a_server_restart(tasks_server):
         await receive_until(socket, task_id, step=2)
     closed = time.monotonic()
     async with tasks_socket(server, cookie) as socket:
-        await socket.send(json.dumps({"action": "watch", "task_id": task_id}))
+        await send_json(socket, {"action": "watch", "task_id": task_id})
         now = await receive_json(socket)
         print(f"\nreconnect: state after {time.monotonic() - closed:.3f} s")
         assert now["type"] == "task.progress" and now["step"] >= 2
@@ -79,7 +53,7 @@ async def test_a_job_outlives_its_socket_and_a_server_restart(tasks_server):
     server.stop()
     server.start()
     async with tasks_socket(server, cookie) as socket:
-        await socket.send(json.dumps({"action": "watch", "task_id": task_id}))
+        await send_json(socket, {"action": "watch", "task_id": task_id})
         messages = await receive_until(socket, task_id, step=now["step"] + 1)
         print(f"restart: a new step {time.monotonic() - stopped:.3f} s after the stop")
         messages += await receive_until(socket, task_id)
@@ -94,7 +68,7 @@ async def test_a_cancel_stops_the_job_in_the_worker(tasks_server):
         task_id = await start(socket, 1000)
         await receive_until(socket, task_id, step=2)
         sent = time.monotonic()
-        await socket.send(json.dumps({"action": "cancel", "task_id": task_id}))
+        await send_json(socket, {"action": "cancel", "task_id": task_id})
         messages = await receive_until(socket, task_id)
         print(f"\ncancel: answered in {time.monotonic() - sent:.3f} s")
         assert messages[-1] == {"type": "task.cancelled", "task_id": task_id}
@@ -150,7 +124,7 @@ async def test_one_address_cannot_hold_the_worker(tasks_server):
     assert order.index(task_id) == order.index(ids[0]) + 1, (order, ids)
     for cookie, busy_id in busy:
         async with tasks_socket(server, cookie, address="10.0.0.1") as socket:
-            await socket.send(json.dumps({"action": "cancel", "task_id": busy_id}))
+            await send_json(socket, {"action": "cancel", "task_id": busy_id})
             await receive_json(socket)
 
 
@@ -166,7 +140,7 @@ async def test_a_bad_frame_gets_an_error_and_the_socket_lives_on(
     async with tasks_socket(server, session_cookie_from(server)) as socket:
         await socket.send(bad_frame)
         assert (await receive_json(socket))["type"] == "error"
-        await socket.send(json.dumps({"action": "start", "steps": 1}))
+        await send_json(socket, {"action": "start", "steps": 1})
         assert (await receive_json(socket))["type"] == "task.started"
     assert "Traceback" not in server.log()
 
