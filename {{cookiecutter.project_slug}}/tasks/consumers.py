@@ -30,11 +30,12 @@ class TaskConsumer(AsyncJsonWebsocketConsumer):
         self.owner = await self.owner_of(self.scope["user"], self.scope["session"])
         self.address = (self.scope.get("client") or ["unknown"])[0]
         self.watched = {}  # task id → the last message sent for it
-        self.poller = asyncio.create_task(self.poll())
+        self.poller = None  # started with the first job watched
         await self.accept()
 
     async def disconnect(self, close_code):
-        self.poller.cancel()
+        if self.poller:
+            self.poller.cancel()
         for task_id in list(self.watched):
             await self.unwatch(task_id)
 
@@ -57,10 +58,9 @@ class TaskConsumer(AsyncJsonWebsocketConsumer):
         if self.owner is None:
             raise Refused("tasks need a login or a session: open /tasks/ first")
         if action == "start":
-            if type(steps) is not int or not 1 <= steps <= settings.TASK_MAX_STEPS:
-                raise Refused(
-                    f'"steps" must be an integer from 1 to {settings.TASK_MAX_STEPS}'
-                )
+            most = settings.TASK_MAX_STEPS
+            if type(steps) is not int or not 1 <= steps <= most:
+                raise Refused(f'"steps" must be an integer from 1 to {most}')
             start = database_sync_to_async(start_job)
             job = await start(self.owner, self.address, steps)
             await self.follow(job.id.hex, job.message())
@@ -85,6 +85,7 @@ class TaskConsumer(AsyncJsonWebsocketConsumer):
             if len(self.watched) >= settings.TASK_MAX_FOLLOWED:
                 raise Refused("this socket watches too many tasks already")
             self.watched[task_id] = last
+            self.poller = self.poller or asyncio.create_task(self.poll())
             await self.channel_layer.group_add(f"job.{task_id}", self.channel_name)
 
     async def unwatch(self, task_id):

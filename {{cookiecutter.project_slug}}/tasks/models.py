@@ -1,7 +1,6 @@
 """A long job: whose it is, how far it got, how it ended. An active job holds one
-of its owner's and one of its address's slots: the database refuses a slot taken
-twice. https://docs.djangoproject.com/en/5.2/ref/models/constraints/
-"""
+of its owner's and one of its address's slots; the database refuses a slot taken
+twice (https://docs.djangoproject.com/en/5.2/ref/models/constraints/)."""
 
 import uuid
 
