@@ -1,14 +1,17 @@
-"""The tasks sample under load: 50 jobs from 10 owners at once, on one worker.
+"""The tasks sample under load, as users get it: 50 jobs from 10 logged-in owners
+at once, on the production server and one worker.
 
     python -m benchmarks.tasks [--layer redis] [--steps 10] [--step-seconds 0.01]
 
-from the repository root. Bakes the template, starts daphne, one `manage.py
-db_worker` (and a private Redis for a Redis layer) on a SQLite file, opens one
-socket per owner, and each starts 5 jobs, which its socket then follows. A
-trigger on the jobs' table records when each step was saved; the delay of a
-step is from that save to its arrival at the owner's socket. Prints the
-throughput (jobs done per second, from the first start to the last done) and
-the delay's p50 and p99.
+from the repository root. Bakes the template, starts its production command
+(`manage.py serve`, static files collected first, as `make serve` does), one
+`manage.py db_worker` (and a private Redis for a Redis layer) on a SQLite file.
+Ten users log in through the login page (so the server has its database open, as
+any deployment has); each opens one socket with its session cookie and starts
+5 jobs, which the socket then follows. A trigger on the jobs' table records when
+each step was saved; the delay of a step is from that save to its arrival at the
+owner's socket. Prints the throughput (jobs done per second, from the first
+start to the last done) and the delay's p50 and p99.
 """
 
 import argparse
@@ -16,15 +19,18 @@ import asyncio
 import json
 import sqlite3
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from websockets.asyncio.client import connect
 
+from benchmarks.run import BAKE_ENV, LOGIN_PAGE, PASSWORD
 from tests.baking import bake
-from tests.servers import Daphne, RedisServer, TaskWorker
+from tests.servers import RedisServer, TaskWorker, Uvicorn
+from tests.web import WebClient
 
 OWNERS, JOBS_PER_OWNER = 10, 5
 TRIGGER = """
@@ -34,14 +40,31 @@ CREATE TRIGGER IF NOT EXISTS bench_step AFTER UPDATE OF step ON tasks_job BEGIN
     new.id, new.step, (julianday('now') - 2440587.5) * 86400.0);
 END;
 """
+USERS = """
+from django.contrib.auth import get_user_model
+for n in range({owners}):
+    get_user_model().objects.create_user(f"bench-{{n}}", password={password!r})
+"""
 
 
-def session_cookie(server):
-    with urllib.request.urlopen(server.http_url + "/tasks/", timeout=10) as response:
-        for header in response.headers.get_all("Set-Cookie"):
-            if header.startswith("sessionid="):
-                return header.partition(";")[0]
-    raise RuntimeError("no session cookie")
+def manage(server, *arguments):
+    subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=server.cwd,
+        env=server.environment,
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+
+
+def log_in(server, n):
+    """The Cookie header of a real login: the page's form, with its CSRF token."""
+    client = WebClient(server)
+    client.post_form(LOGIN_PAGE, {"username": f"bench-{n}", "password": PASSWORD})
+    if not any(cookie.name == "sessionid" for cookie in client.cookies):
+        raise RuntimeError(f"bench-{n}: no session cookie after logging in")
+    return client.cookie_header()
 
 
 async def owner(server, cookie, steps, received):
@@ -80,25 +103,26 @@ def main():
     project = bake(directory / "bake", channel_layer=options.layer)
     database = directory / "db.sqlite3"
     env = {
+        **BAKE_ENV,
         "DATABASE_URL": f"sqlite:///{database}",
         "TASK_STEP_SECONDS": options.step_seconds,
         "TASK_MAX_PER_OWNER": str(JOBS_PER_OWNER),
+        # Every owner comes from 127.0.0.1.
         "TASK_MAX_PER_ADDRESS": str(OWNERS * JOBS_PER_OWNER),
-        "WEBSOCKET_CLIENT_MAX_SOCKETS": "0",
-        "WEBSOCKET_CLIENT_HANDSHAKE_RATE": "0",
-        "WEBSOCKET_CLIENT_RATE_LIMIT": "0",
-        "WEBSOCKET_RATE_LIMIT": "0",
     }
     redis = None
     if options.layer != "in-memory":
         redis = RedisServer(directory).start()
         env["REDIS_URL"] = redis.url
-    server = Daphne(project, directory / "daphne.log", env=env).start()
+    server = Uvicorn(project, directory / "serve.log", env=env)
+    manage(server, "collectstatic", "--no-input", "-v", "0")
+    server.start()
+    manage(server, "shell", "-c", USERS.format(owners=OWNERS, password=PASSWORD))
     with sqlite3.connect(database) as connection:
         connection.executescript(TRIGGER)
     worker = TaskWorker(project, directory / "worker.log", env=env).start()
     try:
-        cookies = [session_cookie(server) for _ in range(OWNERS)]
+        cookies = [log_in(server, n) for n in range(OWNERS)]
         received = []
 
         async def run():
@@ -122,9 +146,9 @@ def main():
     delays = [at - saved[(t, s)] for t, s, at in received if (t, s) in saved]
     jobs = OWNERS * JOBS_PER_OWNER
     print(
-        f"layer {options.layer}: {jobs} jobs x {options.steps} steps of"
-        f" {options.step_seconds} s from {OWNERS} owners on one db_worker:"
-        f" {elapsed:.2f} s, {jobs / elapsed:.2f} jobs/s;"
+        f"layer {options.layer}, manage.py serve, {OWNERS} logged-in owners:"
+        f" {jobs} jobs x {options.steps} steps of {options.step_seconds} s on one"
+        f" db_worker: {elapsed:.2f} s, {jobs / elapsed:.2f} jobs/s;"
         f" {len(delays)} step deliveries, save-to-watcher delay"
         f" p50 {statistics.median(delays) * 1000:.1f} ms,"
         f" p99 {percentile(delays, 0.99) * 1000:.1f} ms"

@@ -99,3 +99,18 @@ def test_cancel_stops_the_bar_and_a_reload_still_shows_cancelled(
         message="the reload lost the cancelled state",
     )
     assert progress(window) <= stopped_at + 1
+
+
+def test_with_no_worker_the_page_says_to_start_one(baked, daphne, chromium, tmp_path):
+    project = baked("in-memory")
+    server = daphne(project, TASK_LOST_SECONDS="1", **own_database(tmp_path))
+    window = chromium()
+    open_tasks_page(window, server)
+    window.find_element(By.ID, "task-start").click()
+    wait_until(
+        window,
+        lambda: attribute(window, "task-status", "data-status") == "waiting",
+        message="never said it waits for a worker",
+    )
+    assert "make worker" in text_of(window, "task-status")
+    assert window.find_element(By.ID, "task-cancel").is_enabled()

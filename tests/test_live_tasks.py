@@ -7,15 +7,30 @@ Each test has a database of its own: the jobs of one never queue before another'
 """
 
 import asyncio
-import json
+import importlib.util
 import time
+from pathlib import Path
 
 import pytest
-from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from tests.baking import PROJECT_TEMPLATE_DIR
 from tests.servers import RedisServer
 from tests.sockets import nothing_arrives, session_cookie_from
+
+
+def bake_module(path):
+    """A module of the baked project that imports nothing of it (and has no
+    template tags): the same code as the bake's."""
+    spec = importlib.util.spec_from_file_location(
+        path.stem, PROJECT_TEMPLATE_DIR / path
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+client = bake_module(Path("tasks/tests/client.py"))  # the bake's tasks socket client
 
 FAST_TASKS = {"TASK_STEP_SECONDS": "0.02"}
 
@@ -23,46 +38,6 @@ FAST_TASKS = {"TASK_STEP_SECONDS": "0.02"}
 @pytest.fixture
 def env(tmp_path):
     return {**FAST_TASKS, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
-
-
-def websocket(server, cookie):
-    """A socket as the /tasks/ page opens it, with a browser's session cookie."""
-    return connect(
-        f"{server.ws_url}/ws/tasks/",
-        origin=server.origin,
-        open_timeout=10,
-        additional_headers={"Cookie": cookie},
-    )
-
-
-async def receive_json(socket, seconds=10):
-    return json.loads(await asyncio.wait_for(socket.recv(), seconds))
-
-
-async def send_json(socket, content):
-    await socket.send(json.dumps(content))
-
-
-async def start(socket, steps):
-    await send_json(socket, {"action": "start", "steps": steps})
-    started = await receive_json(socket)
-    assert started["type"] == "task.started", started
-    return started["task_id"]
-
-
-async def receive_until(socket, task_id, step=None):
-    """The job's messages up to its end, or up to `step`."""
-    messages = []
-    while not messages or messages[-1]["type"] == "task.progress":
-        messages.append(await receive_json(socket))
-        assert messages[-1]["task_id"] == task_id, messages[-1]
-        if step is not None and messages[-1].get("step", 0) >= step:
-            break
-    return messages
-
-
-def steps_of(messages):
-    return [m["step"] for m in messages if m["type"] == "task.progress"]
 
 
 def assert_clean(*processes):
@@ -73,9 +48,9 @@ def assert_clean(*processes):
 
 
 async def watch_to_the_end(server, cookie, task_id):
-    async with websocket(server, cookie) as watcher:
-        await send_json(watcher, {"action": "watch", "task_id": task_id})
-        return await receive_until(watcher, task_id)
+    async with client.tasks_socket(server, cookie) as watcher:
+        await client.send_json(watcher, {"action": "watch", "task_id": task_id})
+        return await client.receive_until(watcher, task_id)
 
 
 async def test_in_memory_a_job_outlives_its_socket_and_reports_from_the_database(
@@ -85,12 +60,12 @@ async def test_in_memory_a_job_outlives_its_socket_and_reports_from_the_database
     server = daphne(project, **env)
     worker = task_worker(project, **env)
     cookie = session_cookie_from(server)
-    async with websocket(server, cookie) as starter:
-        task_id = await start(starter, 100)
-        await receive_until(starter, task_id, step=3)
+    async with client.tasks_socket(server, cookie) as starter:
+        task_id = await client.start(starter, 100)
+        await client.receive_until(starter, task_id, step=3)
     messages = await watch_to_the_end(server, cookie, task_id)
-    assert steps_of(messages)[0] >= 3
-    assert steps_of(messages) == sorted(set(steps_of(messages)))
+    assert client.steps_of(messages)[0] >= 3
+    assert client.steps_of(messages) == sorted(set(client.steps_of(messages)))
     assert messages[-1] == {"type": "task.done", "task_id": task_id}
     assert_clean(server, worker)
 
@@ -107,11 +82,11 @@ def redis_pair(request, baked, daphne, task_worker, redis_url, env):
 async def test_a_watcher_on_another_process_sees_every_step_to_the_end(redis_pair):
     first, second, worker = redis_pair
     cookie = session_cookie_from(first)
-    async with websocket(first, cookie) as starter:
-        task_id = await start(starter, 50)
-        await receive_until(starter, task_id, step=3)
+    async with client.tasks_socket(first, cookie) as starter:
+        task_id = await client.start(starter, 50)
+        await client.receive_until(starter, task_id, step=3)
         messages = await watch_to_the_end(second, cookie, task_id)
-    steps = steps_of(messages)
+    steps = client.steps_of(messages)
     assert steps[0] >= 3 and steps == list(range(steps[0], 51))
     assert messages[-1]["type"] == "task.done"
     assert_clean(first, second, worker)
@@ -120,14 +95,17 @@ async def test_a_watcher_on_another_process_sees_every_step_to_the_end(redis_pai
 async def test_a_cancel_from_another_process_stops_the_job(redis_pair):
     first, second, worker = redis_pair
     cookie = session_cookie_from(first)
-    async with websocket(first, cookie) as starter, websocket(second, cookie) as other:
-        task_id = await start(starter, 1000)
-        await receive_until(starter, task_id, step=2)
+    async with (
+        client.tasks_socket(first, cookie) as starter,
+        client.tasks_socket(second, cookie) as other,
+    ):
+        task_id = await client.start(starter, 1000)
+        await client.receive_until(starter, task_id, step=2)
         sent = time.monotonic()
-        await send_json(other, {"action": "cancel", "task_id": task_id})
+        await client.send_json(other, {"action": "cancel", "task_id": task_id})
         cancelled = {"type": "task.cancelled", "task_id": task_id}
-        assert await receive_json(other) == cancelled
-        assert (await receive_until(starter, task_id))[-1] == cancelled
+        assert await client.receive_json(other) == cancelled
+        assert (await client.receive_until(starter, task_id))[-1] == cancelled
         print(f"\ncancel across processes: {time.monotonic() - sent:.3f} s")
         assert await nothing_arrives(starter)
     for server in (first, second):
@@ -138,9 +116,9 @@ async def test_a_cancel_from_another_process_stops_the_job(redis_pair):
 async def test_a_job_outlives_the_server_that_started_it(redis_pair):
     first, second, worker = redis_pair
     cookie = session_cookie_from(first)
-    async with websocket(first, cookie) as starter:
-        task_id = await start(starter, 100)
-        await receive_until(starter, task_id, step=2)
+    async with client.tasks_socket(first, cookie) as starter:
+        task_id = await client.start(starter, 100)
+        await client.receive_until(starter, task_id, step=2)
     first.stop()
     messages = await watch_to_the_end(second, cookie, task_id)
     assert messages[-1] == {"type": "task.done", "task_id": task_id}
@@ -158,14 +136,14 @@ async def test_redis_down_closes_sockets_with_4011_and_the_job_still_ends(
     server, worker = daphne(project, **env), task_worker(project, **env)
     cookie = session_cookie_from(server)
     try:
-        async with websocket(server, cookie) as socket:
-            task_id = await start(socket, 100)
-            await receive_until(socket, task_id, step=2)
+        async with client.tasks_socket(server, cookie) as socket:
+            task_id = await client.start(socket, 100)
+            await client.receive_until(socket, task_id, step=2)
             redis.stop()
             stopped = time.monotonic()
             with pytest.raises(ConnectionClosed) as closed:
                 while True:
-                    await receive_json(socket)
+                    await client.receive_json(socket)
             assert closed.value.rcvd.code == 4011
             print(f"\nRedis down: 4011 after {time.monotonic() - stopped:.3f} s")
             deadline = time.monotonic() + 10
@@ -196,9 +174,9 @@ async def test_concurrent_starts_from_two_processes_get_exactly_the_quota(
     cookie = session_cookie_from(servers[0])
 
     async def attempt(server):
-        async with websocket(server, cookie) as socket:
-            await send_json(socket, {"action": "start", "steps": 5})
-            return (await receive_json(socket))["type"]
+        async with client.tasks_socket(server, cookie) as socket:
+            await client.send_json(socket, {"action": "start", "steps": 5})
+            return (await client.receive_json(socket))["type"]
 
     answers = await asyncio.gather(*(attempt(servers[n % 2]) for n in range(10)))
     print(f"\n10 concurrent starts: {answers.count('task.started')} accepted")
@@ -211,8 +189,8 @@ async def test_one_address_is_capped_whatever_sessions_it_makes(baked, daphne, e
     server = daphne(project, TASK_MAX_PER_ADDRESS="4", **env)
     answers = []
     for _ in range(6):  # a new session each time, as a script would make
-        async with websocket(server, session_cookie_from(server)) as socket:
-            await send_json(socket, {"action": "start", "steps": 5})
-            answers.append(await receive_json(socket))
+        async with client.tasks_socket(server, session_cookie_from(server)) as socket:
+            await client.send_json(socket, {"action": "start", "steps": 5})
+            answers.append(await client.receive_json(socket))
     assert [a["type"] for a in answers] == ["task.started"] * 4 + ["error"] * 2
     assert "(TASK_MAX_PER_ADDRESS)" in answers[-1]["error"]

@@ -1,8 +1,6 @@
-"""Long jobs over a JSON websocket: start, watch and cancel Django tasks (README.md,
-Tasks). A socket hears of its jobs through the group "job.<id>" and reads their rows
-every TASK_POLL_SECONDS: a worker cannot reach an in-memory layer.
-https://channels.readthedocs.io/en/stable/topics/consumers.html#asyncjsonwebsocketconsumer
-"""
+"""Start, watch and cancel long jobs over a JSON websocket (README.md, Tasks). A
+socket hears of its jobs through the group "job.<id>" and reads their rows every
+TASK_POLL_SECONDS: a worker cannot reach an in-memory layer."""
 
 import asyncio
 import hashlib
@@ -29,10 +27,10 @@ def rank(message):
 
 class TaskConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
-        self.watched = {}  # task id → the rank of the last message sent for it
-        self.poller = None
         self.owner = await self.owner_of(self.scope["user"], self.scope["session"])
         self.address = (self.scope.get("client") or ["unknown"])[0]
+        self.watched = {}  # task id → the last message sent for it
+        self.poller = None  # started with the first job watched
         await self.accept()
 
     async def disconnect(self, close_code):
@@ -42,6 +40,8 @@ class TaskConsumer(AsyncJsonWebsocketConsumer):
             await self.unwatch(task_id)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """Channels' receive, but what is not a JSON object gets an error reply.
+        (Not decode_json: Channels raises before it on a binary or empty frame.)"""
         try:
             content = json.loads(text_data or "null")
         except (ValueError, RecursionError):
@@ -58,36 +58,27 @@ class TaskConsumer(AsyncJsonWebsocketConsumer):
         if self.owner is None:
             raise Refused("tasks need a login or a session: open /tasks/ first")
         if action == "start":
-            if type(steps) is not int or not 1 <= steps <= settings.TASK_MAX_STEPS:
-                raise Refused(
-                    f'"steps" must be an integer from 1 to {settings.TASK_MAX_STEPS}'
-                )
+            most = settings.TASK_MAX_STEPS
+            if type(steps) is not int or not 1 <= steps <= most:
+                raise Refused(f'"steps" must be an integer from 1 to {most}')
             start = database_sync_to_async(start_job)
             job = await start(self.owner, self.address, steps)
-            await self.follow(job.id.hex, rank(job.message()))
-            await self.send_json(
-                {"type": "task.started", "task_id": job.id.hex, "total": steps}
-            )
-        elif action not in ("watch", "cancel"):
+            await self.follow(job.id.hex, job.message())
+            started = {"type": "task.started", "task_id": job.id.hex, "total": steps}
+            return await self.send_json(started)
+        if action not in ("watch", "cancel"):
             raise Refused(f'unknown action {action!r}: "start", "watch", "cancel"')
-        elif not isinstance(task_id, str) or not TASK_ID.match(task_id):
+        if not isinstance(task_id, str) or not TASK_ID.match(task_id):
             raise Refused('"task_id" must be the id of a task (32 hex digits)')
-        elif action == "watch":
-            await self.follow(task_id)  # first: no update falls between
-            messages = await self.latest([task_id])
-            if not messages:
-                await self.unwatch(task_id)
-                raise Refused(f"unknown task_id {task_id!r}")
-            await self.deliver(messages[0], again=True)
-        else:
-            watching = task_id in self.watched  # then the group tells this one too
-            message = await self.cancel(task_id)
-            if message is None:
-                raise Refused(f"unknown task_id {task_id!r}")
-            event = {"type": "job.update", "message": message}
+        await self.follow(task_id)  # first: no update falls between
+        messages = await self.latest([task_id], cancel=action == "cancel")
+        if not messages:
+            await self.unwatch(task_id)
+            raise Refused(f"unknown task_id {task_id!r}")
+        await self.deliver(messages[0], again=True)
+        if action == "cancel":  # every socket watching it hears at once
+            event = {"type": "job.update", "message": messages[0]}
             await self.channel_layer.group_send(f"job.{task_id}", event)
-            if not watching:
-                await self.send_json(message)
 
     async def follow(self, task_id, last=None):
         if task_id not in self.watched:
@@ -104,10 +95,8 @@ class TaskConsumer(AsyncJsonWebsocketConsumer):
     async def poll(self):
         while True:
             await asyncio.sleep(settings.TASK_POLL_SECONDS)
-            if not self.watched:
-                continue
             try:
-                messages = await self.latest(list(self.watched))
+                messages = await self.latest(list(self.watched)) if self.watched else []
             except DatabaseError as error:
                 logger.error("Tasks socket closed with 4011: %s", error)
                 return await self.close(code=4011)
@@ -118,16 +107,13 @@ class TaskConsumer(AsyncJsonWebsocketConsumer):
         await self.deliver(event["message"])
 
     async def deliver(self, message, again=False):
-        """Send a watched job's state, unless a later one was sent already."""
-        task_id, new = message["task_id"], rank(message)
-        if task_id not in self.watched:
+        """Send a watched job's state, unless sent already or older than the last."""
+        last = self.watched.get(message["task_id"], message)
+        if last and (rank(message) < rank(last) or (message == last and not again)):
             return
-        last = self.watched[task_id]
-        if last and (new < last if again else new <= last):
-            return
-        self.watched[task_id] = new
-        if new[0]:  # the end: nothing follows
-            await self.unwatch(task_id)
+        self.watched[message["task_id"]] = message
+        if message["type"] != "task.progress":  # the end: nothing follows
+            await self.unwatch(message["task_id"])
         await self.send_json(message)
 
     @database_sync_to_async
@@ -140,14 +126,10 @@ class TaskConsumer(AsyncJsonWebsocketConsumer):
         return None
 
     @database_sync_to_async
-    def latest(self, task_ids):
-        mark_lost(pk__in=task_ids)
+    def latest(self, task_ids, cancel=False):
+        """The state of this owner's jobs among `task_ids`, cancelled first if asked."""
         jobs = Job.objects.filter(owner=self.owner, pk__in=task_ids)
+        if cancel:
+            jobs.filter(status__in=ACTIVE).update(status="cancelled")
+        mark_lost(pk__in=task_ids)
         return [job.message() for job in jobs]
-
-    @database_sync_to_async
-    def cancel(self, task_id):
-        jobs = Job.objects.filter(owner=self.owner, pk=task_id)
-        jobs.filter(status__in=ACTIVE).update(status="cancelled")
-        job = jobs.first()
-        return job and job.message()

@@ -76,29 +76,30 @@ def start_job(owner, address, total):
     """A new job, queued for a worker; Refused over a quota, as the database decides."""
     mark_lost()
     while True:
-        slots = {}
-        for field, value, most in (
-            ("owner", owner, settings.TASK_MAX_PER_OWNER),
-            ("address", address, settings.TASK_MAX_PER_ADDRESS),
-        ):
-            active = Job.objects.filter(status__in=ACTIVE, **{field: value})
-            taken = set(active.values_list(f"{field}_slot", flat=True))
-            free = min(set(range(most)) - taken, default=None)
-            if free is None:
-                raise Refused(
-                    f"{most} of your tasks run already, the most allowed"
-                    f" (TASK_MAX_PER_{field.upper()}): wait for one to end, or cancel one"
-                )
-            slots[f"{field}_slot"] = free
+        slots = {"owner_slot": free_slot("owner", owner)}
+        slots["address_slot"] = free_slot("address", address)
         try:
             with transaction.atomic():
                 job = Job.objects.create(
                     owner=owner, address=address, total=total, **slots
                 )
-                run_job.enqueue(job.id.hex)
+                # Higher runs first: each address's first job before any's second.
+                run_job.using(priority=-min(job.address_slot, 100)).enqueue(job.id.hex)
             return job
         except IntegrityError:
             continue  # another start took that slot first: count again
+
+
+def free_slot(field, value):
+    most = getattr(settings, f"TASK_MAX_PER_{field.upper()}")
+    active = Job.objects.filter(status__in=ACTIVE, **{field: value})
+    free = set(range(most)) - set(active.values_list(f"{field}_slot", flat=True))
+    if not free:
+        raise Refused(
+            f"{most} of your tasks run already, the most allowed"
+            f" (TASK_MAX_PER_{field.upper()}): wait for one to end, or cancel one"
+        )
+    return min(free)
 
 
 def mark_lost(**which):

@@ -1,11 +1,12 @@
 """A long job: whose it is, how far it got, how it ended. An active job holds one
-of its owner's and one of its address's slots: the database refuses a slot taken
-twice. https://docs.djangoproject.com/en/5.2/ref/models/constraints/
-"""
+of its owner's and one of its address's slots; the database refuses a slot taken
+twice (https://docs.djangoproject.com/en/5.2/ref/models/constraints/)."""
 
 import uuid
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 ACTIVE = ["queued", "running"]  # then "done", "failed", "cancelled" or "lost"
 
@@ -37,9 +38,14 @@ class Job(models.Model):
         return f"{self.id.hex} ({self.status}, {self.step}/{self.total})"
 
     def message(self):
+        """What a watcher is told. A job no worker took for TASK_LOST_SECONDS is
+        "waiting": every worker is busy, or none runs."""
         message = {"type": f"task.{self.status}", "task_id": self.id.hex}
         if self.status in ACTIVE:
             message.update(type="task.progress", step=self.step, total=self.total)
+            queued_for = (timezone.now() - self.created).total_seconds()
+            if self.status == "queued" and queued_for > settings.TASK_LOST_SECONDS:
+                message["waiting"] = True
         elif self.error:
             message["error"] = self.error
         return message

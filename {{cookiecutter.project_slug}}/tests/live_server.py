@@ -27,19 +27,64 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def wait_for_port(port, process, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"the server did not listen on port {port} within {timeout}s")
+def listening(port):
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-class LiveServer:
+class ProjectProcess:
+    """A process of this project in its own process group, its output in
+    `log_path`: start() waits until ready(), stop() ends the whole group."""
+
+    name = "process"
+
+    def __init__(self, log_path, environment):
+        self.log_path, self.environment = log_path, environment
+        self.process = None
+
+    def command(self):
+        raise NotImplementedError
+
+    def ready(self):
+        raise NotImplementedError
+
+    def start(self, timeout=30):
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                self.command(),
+                cwd=PROJECT_DIR,
+                env=self.environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                # Its own process group: a reloader's child stops with it.
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while not self.ready():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited:\n" + self.log()[-2000:])
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.name} was not ready within {timeout}s")
+            time.sleep(0.05)
+
+    def stop(self):
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def kill(self):
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def log(self):
+        return self.log_path.read_text(errors="replace")
+
+
+class LiveServer(ProjectProcess):
     """A server process for config.asgi; its output goes to `log_path`.
 
     server="daphne" runs daphne; "serve" runs `manage.py serve` (uvicorn), which
@@ -52,18 +97,19 @@ class LiveServer:
         self, log_path, settings_module="tests.settings", env=None, server="daphne"
     ):
         self.port = free_port()
-        self.server = server
-        self.log_path = log_path
-        self.environment = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": settings_module,
-            # A database of its own, migrated before the server starts.
-            "LIVE_SERVER_DATABASE": str(log_path.with_suffix(".sqlite3")),
-            "SERVER_BIND": f"127.0.0.1:{self.port}",
-            **NO_CLIENT_CAPS,
-            **(env or {}),
-        }
-        self.process = None
+        self.server = self.name = server
+        super().__init__(
+            log_path,
+            {
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": settings_module,
+                # A database of its own, migrated before the server starts.
+                "LIVE_SERVER_DATABASE": str(log_path.with_suffix(".sqlite3")),
+                "SERVER_BIND": f"127.0.0.1:{self.port}",
+                **NO_CLIENT_CAPS,
+                **(env or {}),
+            },
+        )
 
     @property
     def http_url(self):
@@ -77,6 +123,20 @@ class LiveServer:
     def origin(self):
         return f"http://127.0.0.1:{self.port}"
 
+    def command(self):
+        if self.server == "serve":
+            return [sys.executable, "manage.py", "serve"]
+        if self.server == "runserver":
+            return [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}"]
+        return [
+            *(sys.executable, "-m", "daphne"),
+            *("-b", "127.0.0.1", "-p", str(self.port)),
+            "config.asgi:application",
+        ]
+
+    def ready(self):
+        return listening(self.port)
+
     def start(self):
         with open(self.log_path, "ab") as log:
             subprocess.run(
@@ -88,76 +148,22 @@ class LiveServer:
                 check=True,
                 timeout=120,
             )
-            if self.server == "serve":
-                command = [sys.executable, "manage.py", "serve"]
-            elif self.server == "runserver":
-                command = [
-                    *(sys.executable, "manage.py", "runserver"),
-                    f"127.0.0.1:{self.port}",
-                ]
-            else:
-                command = [
-                    *(sys.executable, "-m", "daphne"),
-                    *("-b", "127.0.0.1", "-p", str(self.port)),
-                    "config.asgi:application",
-                ]
-            self.process = subprocess.Popen(
-                command,
-                cwd=PROJECT_DIR,
-                env=self.environment,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                # Its own process group: the reloader's child stops with it.
-                start_new_session=True,
-            )
-        wait_for_port(self.port, self.process)
-
-    def stop(self):
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-    def log(self):
-        return self.log_path.read_text(errors="replace")
+        super().start()
 
 
-class TaskWorker:
+class TaskWorker(ProjectProcess):
     """`manage.py db_worker` on a live server's database and settings."""
 
+    name = "the task worker"
+
     def __init__(self, server, log_path):
-        self.environment, self.log_path = server.environment, log_path
-        self.process = None
+        super().__init__(log_path, server.environment)
 
-    def start(self):
-        command = [sys.executable, "manage.py", "db_worker", "--no-reload"]
-        command += ["--interval", "0.05", "--no-startup-delay"]
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                command,
-                cwd=PROJECT_DIR,
-                env=self.environment,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 30
-        while "Starting worker" not in self.log():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the task worker did not start:\n" + self.log())
-            time.sleep(0.05)
+    def command(self):
+        return [
+            *(sys.executable, "manage.py", "db_worker", "--no-reload"),
+            *("--interval", "0.05", "--no-startup-delay"),
+        ]
 
-    def kill(self):
-        self.process.kill()
-        self.process.wait()
-
-    def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-    def log(self):
-        return self.log_path.read_text(errors="replace")
+    def ready(self):
+        return "Starting worker" in self.log()

@@ -20,9 +20,10 @@ async def browser():
 
 @pytest.fixture(scope="module")
 def tasks_server(tmp_path_factory):
-    """A real daphne and a real task worker on one database, per test module."""
+    """The production server (`manage.py serve`) and a real task worker on one
+    database, per test module."""
     directory = tmp_path_factory.mktemp("tasks")
-    server = LiveServer(directory / "daphne.log", env=LIVE_ENV)
+    server = LiveServer(directory / "server.log", env=LIVE_ENV, server="serve")
     server.start()
     worker = TaskWorker(server, directory / "worker.log")
     worker.start()

@@ -19,6 +19,7 @@ def test_the_tasks_page_has_the_controls_the_bar_and_the_connection_state(client
     ):
         assert b'id="' + element_id + b'"' in response.content
     assert b"function reconnectingSocket" in response.content
+    assert b"(make worker)" in response.content  # what a job no worker took says
 
 
 def test_the_home_page_links_the_tasks(client):

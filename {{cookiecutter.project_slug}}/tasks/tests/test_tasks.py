@@ -120,6 +120,24 @@ def test_the_database_refuses_a_slot_taken_twice():
     Job.objects.create(owner_slot=0, address_slot=0, **fields)
 
 
+async def test_a_job_no_worker_took_for_task_lost_seconds_is_waiting(browser, settings):
+    settings.TASK_POLL_SECONDS = 0.1
+    async with open_websocket("/ws/tasks/", cookie=browser) as client:
+        task_id = await start(client)
+        await client.send_json_to({"action": "watch", "task_id": task_id})
+        assert "waiting" not in await client.receive_json_from()
+        queued = timezone.now() - timedelta(seconds=settings.TASK_LOST_SECONDS + 1)
+        await Job.objects.filter(pk=task_id).aupdate(created=queued)
+        waiting = await client.receive_json_from(timeout=2)
+        assert waiting == {"type": "task.progress", "task_id": task_id} | {
+            "step": 0,
+            "total": 5,
+            "waiting": True,
+        }
+        await jobs.run_job.acall(task_id)  # a worker takes it: no longer waiting
+        assert "waiting" not in await client.receive_json_from()
+
+
 async def test_a_running_job_whose_worker_went_silent_is_lost(browser, settings):
     async with open_websocket("/ws/tasks/", cookie=browser) as client:
         task_id = await start(client)
