@@ -6,6 +6,13 @@ this Python), this virtualenv's, and the newest releases on Python 3.12. The
 lowest and highest virtualenvs are built once, with pip, under
 KIT_VENV_CACHE (default ~/.cache/channels-starter-kit), keyed by what they
 install. kit_tests/conftest.py picks the tests that fit each bake's layer.
+
+The whole kit runs on every layer with this virtualenv's versions, and on the
+Redis layers with the lowest and highest too (what channels-redis and redis-py
+change). The in-memory bake's own modules (test_memory_layer.py: the in-memory
+layer against Channels' own, on each Channels) run on every version set; its
+other modules are the kit's general ones, which the Redis bakes run on the
+lowest and highest versions.
 """
 
 import hashlib
@@ -18,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from kit_tests.conftest import IN_MEMORY, MODULE_LAYERS
 from tests.baking import COMBINATIONS, TEMPLATE_DIR, bake
 
 KIT_TESTS_DIR = TEMPLATE_DIR / "kit_tests"
@@ -34,6 +42,11 @@ LOWEST = [
 ]
 HIGHEST_PYTHON = "3.12"
 VERSION_SETS = ["lowest", "current", "highest"]
+# The in-memory bake's own modules: on the lowest and highest versions, the
+# in-memory bake runs these alone (its other modules run on the Redis bakes).
+IN_MEMORY_MODULES = [
+    module for module, layers in MODULE_LAYERS.items() if layers == {IN_MEMORY}
+]
 VENV_CACHE = Path(
     os.environ.get("KIT_VENV_CACHE") or Path.home() / ".cache" / "channels-starter-kit"
 )
@@ -176,9 +189,12 @@ def clean_environment():
 @pytest.mark.parametrize("version_set", VERSION_SETS)
 def test_the_kit_passes_its_tests(kit_bakes, pythons, version_set, layer):
     python = pythons(version_set)
+    tests = ["tests/kit"]
+    if layer == "in-memory" and version_set != "current":
+        tests = [f"tests/kit/{module}" for module in IN_MEMORY_MODULES]
     started = time.monotonic()
     result = subprocess.run(
-        [str(python), "-m", "pytest", "tests/kit", "-q", "-p", "no:cacheprovider"],
+        [str(python), "-m", "pytest", *tests, "-q", "-p", "no:cacheprovider"],
         cwd=kit_bakes[layer],
         env=clean_environment(),
         capture_output=True,
