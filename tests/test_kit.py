@@ -7,12 +7,12 @@ lowest and highest virtualenvs are built once, with pip, under
 KIT_VENV_CACHE (default ~/.cache/channels-starter-kit), keyed by what they
 install. kit_tests/conftest.py picks the tests that fit each bake's layer.
 
-The whole kit runs on every layer with this virtualenv's versions, and on the
-Redis layers with the lowest and highest too (what channels-redis and redis-py
-change). The in-memory bake's own modules (test_memory_layer.py: the in-memory
-layer against Channels' own, on each Channels) run on every version set; its
-other modules are the kit's general ones, which the Redis bakes run on the
-lowest and highest versions.
+Each layer's own modules (the ones kit_tests/conftest.py gives that layer, and
+those that need a layer across processes) run on every version set. The kit's
+general modules run on every layer with this virtualenv's versions, on the
+redis bake with the lowest and on the redis-pubsub bake with the highest: each
+general module meets each version set, and each Redis layer on one of the
+extremes as well as on this virtualenv's versions.
 """
 
 import hashlib
@@ -42,11 +42,12 @@ LOWEST = [
 ]
 HIGHEST_PYTHON = "3.12"
 VERSION_SETS = ["lowest", "current", "highest"]
-# The in-memory bake's own modules: on the lowest and highest versions, the
-# in-memory bake runs these alone (its other modules run on the Redis bakes).
-IN_MEMORY_MODULES = [
-    module for module, layers in MODULE_LAYERS.items() if layers == {IN_MEMORY}
-]
+# The bakes that run the whole kit on each version set; the others run their
+# layer's own modules (own_modules) on it.
+WHOLE_KIT = {"lowest": ["redis"], "current": LAYERS, "highest": ["redis-pubsub"]}
+# Modules that skip on an in-process layer: another process reaches sockets
+# through Redis.
+CROSS_PROCESS_MODULES = ["test_user_sockets.py"]
 VENV_CACHE = Path(
     os.environ.get("KIT_VENV_CACHE") or Path.home() / ".cache" / "channels-starter-kit"
 )
@@ -167,6 +168,15 @@ def pythons(kit_bakes):
     return get
 
 
+def own_modules(layer):
+    """The kit's modules about `layer`: those kit_tests/conftest.py runs on it
+    alone or with the other Redis layer, and the cross-process ones."""
+    modules = [module for module, layers in MODULE_LAYERS.items() if layer in layers]
+    if layer != IN_MEMORY:
+        modules += CROSS_PROCESS_MODULES
+    return modules
+
+
 def versions(python):
     code = (
         "import importlib.metadata as m, sys;"
@@ -190,8 +200,8 @@ def clean_environment():
 def test_the_kit_passes_its_tests(kit_bakes, pythons, version_set, layer):
     python = pythons(version_set)
     tests = ["tests/kit"]
-    if layer == "in-memory" and version_set != "current":
-        tests = [f"tests/kit/{module}" for module in IN_MEMORY_MODULES]
+    if layer not in WHOLE_KIT[version_set]:
+        tests = [f"tests/kit/{module}" for module in own_modules(layer)]
     started = time.monotonic()
     result = subprocess.run(
         [str(python), "-m", "pytest", *tests, "-q", "-p", "no:cacheprovider"],
