@@ -12,6 +12,7 @@ import yaml
 from packaging.requirements import Requirement
 
 from tests.baking import COMBINATIONS, PROJECT_TEMPLATE_DIR, RUFF, run_in
+from tests.test_ci_workflow import CI_BAKE
 
 LEFTOVER = re.compile(r"\{[{%#][^}]*cookiecutter|cookiecutter\.")
 
@@ -95,6 +96,17 @@ def test_migrations_apply_to_the_chosen_database(project, project_environment):
     assert vendor.stdout.strip().splitlines()[-1] == expected, vendor.stderr
 
 
+# Two bakes' suites run elsewhere, each once: the default bake's in
+# tests/test_readme.py, as the README's `make test` on this Python, in the
+# virtualenv `make run` made, whose versions are this virtualenv's (both resolve
+# the newest that the bake admits; see the test of the tools below); and the CI
+# workflow's bake's in tests/test_ci_workflow.py, as its `make test` step on a
+# second Python with the Django of its matrix entry (the suite runs once per
+# Django/Python pair, as tests/test_versions.py says).
+SUITE_RUN_HERE = sorted(set(COMBINATIONS) - {"in-memory", CI_BAKE})
+
+
+@pytest.mark.parametrize("project", SUITE_RUN_HERE, indirect=True)
 def test_the_projects_own_suite_passes(project):
     # No DATABASE_URL or TEST_REDIS_URL: the suite starts its own servers.
     environment = {

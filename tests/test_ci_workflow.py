@@ -6,7 +6,8 @@ its .github/workflows/ci.yml in order, in a checkout without .env, with the
 job's environment; the services are the template suite's private servers. The
 step `make install PYTHON=python` builds the bake's own .venv on Python 3.13
 (or 3.12), the next step installs the Django of that Python's matrix entry, and
-`make test` then runs the bake's whole suite on it.
+`make test` then runs the bake's whole suite on it: that bake's only run of its
+suite (tests/test_bake.py runs the other bakes').
 """
 
 import os

@@ -5,7 +5,15 @@ three version sets: the lowest versions the bake's pyproject.toml admits (on
 this Python), this virtualenv's, and the newest releases on Python 3.12. The
 lowest and highest virtualenvs are built once, with pip, under
 KIT_VENV_CACHE (default ~/.cache/channels-starter-kit), keyed by what they
-install. kit_tests/conftest.py picks the tests that fit each bake's layer.
+install; the lowest starts as a copy of this virtualenv (pip then changes only
+what the lowest versions pin). kit_tests/conftest.py picks the tests that fit each bake's layer.
+
+Each layer's own modules (the ones kit_tests/conftest.py gives that layer, and
+those that need a layer across processes) run on every version set. The kit's
+general modules run on every layer with this virtualenv's versions, on the
+redis bake with the lowest and on the redis-pubsub bake with the highest: each
+general module meets each version set, and each Redis layer on one of the
+extremes as well as on this virtualenv's versions.
 """
 
 import hashlib
@@ -18,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from kit_tests.conftest import IN_MEMORY, MODULE_LAYERS
 from tests.baking import COMBINATIONS, TEMPLATE_DIR, bake
 
 KIT_TESTS_DIR = TEMPLATE_DIR / "kit_tests"
@@ -34,6 +43,12 @@ LOWEST = [
 ]
 HIGHEST_PYTHON = "3.12"
 VERSION_SETS = ["lowest", "current", "highest"]
+# The bakes that run the whole kit on each version set; the others run their
+# layer's own modules (own_modules) on it.
+WHOLE_KIT = {"lowest": ["redis"], "current": LAYERS, "highest": ["redis-pubsub"]}
+# Modules that skip on an in-process layer: another process reaches sockets
+# through Redis.
+CROSS_PROCESS_MODULES = ["test_user_sockets.py"]
 VENV_CACHE = Path(
     os.environ.get("KIT_VENV_CACHE") or Path.home() / ".cache" / "channels-starter-kit"
 )
@@ -83,17 +98,37 @@ def venv_key(python, requirements_text, constraints):
     return digest[:16]
 
 
-def build_venv(name, python, bake_dir, constraints):
-    """A virtualenv with the bake and its dev tools; built once, then reused."""
+def installed(venv_python):
+    """What the virtualenv of `venv_python` holds: its distributions' names and
+    versions (none when it is None)."""
+    if venv_python is None:
+        return []
+    return sorted(
+        path.name
+        for path in Path(venv_python).parent.parent.glob("lib/python*/site-packages/*")
+        if path.name.endswith(".dist-info")
+    )
+
+
+def build_venv(name, python, bake_dir, constraints, base=None):
+    """A virtualenv with the bake and its dev tools; built once, then reused.
+
+    With `base` (another of these virtualenvs, on the same Python) it starts as a
+    copy of that one, and pip changes only what differs: most packages are
+    then neither fetched nor installed again."""
     pyproject = (bake_dir / "pyproject.toml").read_text()
-    directory = VENV_CACHE / f"{name}-{venv_key(python, pyproject, constraints)}"
+    key = venv_key(python, pyproject, [*constraints, *installed(base)])
+    directory = VENV_CACHE / f"{name}-{key}"
     venv_python = directory / "bin" / "python"
     if (directory / ".complete").exists():
         return venv_python
     building = directory.with_name(directory.name + ".building")
     shutil.rmtree(building, ignore_errors=True)
     building.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run([python, "-m", "venv", str(building)], check=True, timeout=120)
+    if base is None:
+        subprocess.run([python, "-m", "venv", str(building)], check=True, timeout=120)
+    else:
+        shutil.copytree(Path(base).parent.parent, building, symlinks=True)
     command = [
         str(building / "bin" / "python"),
         *("-m", "pip", "install", "--quiet", "--disable-pip-version-check"),
@@ -111,6 +146,12 @@ def build_venv(name, python, bake_dir, constraints):
     building.rename(directory)
     (directory / ".complete").write_text("")
     return venv_python
+
+
+def highest_venv(redis_bake):
+    """The highest version set: the newest releases on HIGHEST_PYTHON, with a Redis
+    bake's dependencies (tests/test_versions.py builds on it too)."""
+    return build_venv("highest", require_python(HIGHEST_PYTHON), redis_bake, [])
 
 
 @pytest.fixture(scope="module")
@@ -139,19 +180,31 @@ def pythons(kit_bakes):
             if version_set == "current":
                 built[version_set] = sys.executable
             elif version_set == "lowest":
+                # This Python: from a copy of this virtualenv, when it is one.
+                in_venv = sys.prefix != sys.base_prefix
                 built[version_set] = build_venv(
-                    "lowest", sys.executable, kit_bakes["redis"], LOWEST
+                    "lowest",
+                    sys.executable,
+                    kit_bakes["redis"],
+                    LOWEST,
+                    base=sys.executable if in_venv else None,
                 )
             else:
-                python = require_python(HIGHEST_PYTHON)
-                built[version_set] = build_venv(
-                    "highest", python, kit_bakes["redis"], []
-                )
+                built[version_set] = highest_venv(kit_bakes["redis"])
             seconds = time.monotonic() - started
             print(f"\n{version_set} venv ready in {seconds:.1f} s")
         return built[version_set]
 
     return get
+
+
+def own_modules(layer):
+    """The kit's modules about `layer`: those kit_tests/conftest.py runs on it
+    alone or with the other Redis layer, and the cross-process ones."""
+    modules = [module for module, layers in MODULE_LAYERS.items() if layer in layers]
+    if layer != IN_MEMORY:
+        modules += CROSS_PROCESS_MODULES
+    return modules
 
 
 def versions(python):
@@ -176,9 +229,12 @@ def clean_environment():
 @pytest.mark.parametrize("version_set", VERSION_SETS)
 def test_the_kit_passes_its_tests(kit_bakes, pythons, version_set, layer):
     python = pythons(version_set)
+    tests = ["tests/kit"]
+    if layer not in WHOLE_KIT[version_set]:
+        tests = [f"tests/kit/{module}" for module in own_modules(layer)]
     started = time.monotonic()
     result = subprocess.run(
-        [str(python), "-m", "pytest", "tests/kit", "-q", "-p", "no:cacheprovider"],
+        [str(python), "-m", "pytest", *tests, "-q", "-p", "no:cacheprovider"],
         cwd=kit_bakes[layer],
         env=clean_environment(),
         capture_output=True,

@@ -5,8 +5,6 @@ import shlex
 import subprocess
 import sys
 
-import pytest
-
 from tests.baking import RUFF, bake, run_in
 
 BLOCK = re.compile(r"```(\w+)(?: file=(\S+))?\n(.*?)```", flags=re.DOTALL)
@@ -93,20 +91,58 @@ SAMPLE_LINES = {
 }
 
 
-@pytest.mark.parametrize("app", ["echo", "chat", "tasks", "notifications"])
-def test_removing_a_sample_as_the_readme_says(tmp_path, app):
+# Removed in this order from one bake, each on top of the last: the samples with
+# the longest tests first, so that each run of what is left is shorter.
+SAMPLES = ["tasks", "chat", "notifications", "echo"]
+
+
+def names_of(sample):
+    """What code or a template would hold to use `sample`: an import, a dotted
+    path ("chat.consumers"), a URL namespace ("chat:room"), a template ("chat/")."""
+    return re.compile(
+        rf"^\s*(?:from|import)\s+{sample}\b|[\"']{sample}[.:/]\w", flags=re.MULTILINE
+    )
+
+
+def test_no_sample_names_another(tmp_path):
+    """Each sample stands alone, as the README's table says: removing them one
+    after another (below) then proves each removal alone."""
+    project = bake(tmp_path)
+    for sample in SAMPLES:
+        files = [
+            path
+            for path in (project / sample).rglob("*")
+            if path.suffix in {".py", ".html", ".js"}
+        ]
+        assert files, sample
+        for other in set(SAMPLES) - {sample}:
+            for path in files:
+                found = names_of(other).search(path.read_text())
+                assert not found, (path.relative_to(project), found.group())
+    # The pattern finds what it looks for.
+    assert names_of("chat").search('from chat.rooms import x\nurl("chat:room")')
+    assert names_of("chat").search('{% include "chat/room.html" %}')
+    assert not names_of("chat").search("a chat room, a chatty socket")
+
+
+def test_removing_the_samples_as_the_readme_says(tmp_path):
+    """Each sample removed as the README's table says, one after another from one
+    bake: after each removal the gates pass and every test left passes."""
     project = bake(tmp_path)
     table = section((project / "README.md").read_text(), "Remove a sample")
-    assert f"| {app} | `{app}/` |" in table
-    subprocess.run(["rm", "-r", app], cwd=project, check=True)
-    for name, belongs_to_app in SAMPLE_LINES.items():
-        path = project / name
-        lines = path.read_text().splitlines(keepends=True)
-        path.write_text(
-            "".join(line for line in lines if not belongs_to_app(app, line))
-        )
     assert "`make format`" in table  # ruff format, then ruff check --fix:
-    for command in ((*RUFF, "format", "."), (*RUFF, "check", "--fix", ".")):
-        assert run_in(project, *command).returncode == 0
-    output = assert_gates_pass(project)
-    assert re.search(r"\b\d+ passed\b", output)
+    for removed, app in enumerate(SAMPLES, 1):
+        print(f"removing {app}, after {SAMPLES[: removed - 1]}")  # shown on failure
+        assert f"| {app} | `{app}/` |" in table
+        subprocess.run(["rm", "-r", app], cwd=project, check=True)
+        for name, belongs_to_app in SAMPLE_LINES.items():
+            path = project / name
+            lines = path.read_text().splitlines(keepends=True)
+            path.write_text(
+                "".join(line for line in lines if not belongs_to_app(app, line))
+            )
+        for command in ((*RUFF, "format", "."), (*RUFF, "check", "--fix", ".")):
+            assert run_in(project, *command).returncode == 0, (app, command)
+        output = assert_gates_pass(project)
+        assert re.search(r"\b\d+ passed\b", output), (app, output[-2000:])
+        print(f"  {output.strip().splitlines()[-1]}")

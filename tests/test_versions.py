@@ -2,7 +2,7 @@
 
 The same pairs as the bake's CI matrix (.github/workflows/ci_*.yml): Django 5.2
 LTS on Python 3.11, 6.0 on 3.12 and 6.1 on 3.13. Each suite runs once in the
-template's tests: 5.2/3.11 in tests/test_bake.py (this virtualenv), 6.1/3.13 in
+template's tests: 5.2/3.11 in tests/test_readme.py (`make test`), 6.1/3.13 in
 tests/test_ci_workflow.py (the workflow's own steps), and the rest here, in
 virtualenvs built once and cached as tests/test_kit.py builds its own.
 """
@@ -16,7 +16,13 @@ import yaml
 from packaging.requirements import Requirement
 
 from tests.baking import PROJECT_TEMPLATE_DIR
-from tests.test_kit import build_venv, clean_environment, require_python
+from tests.test_kit import (
+    HIGHEST_PYTHON,
+    build_venv,
+    clean_environment,
+    highest_venv,
+    require_python,
+)
 
 WORKFLOW = PROJECT_TEMPLATE_DIR / ".github" / "workflows" / "ci_plain.yml"
 MATRIX = yaml.safe_load(WORKFLOW.read_text())["jobs"]["test"]["strategy"]["matrix"][
@@ -24,21 +30,27 @@ MATRIX = yaml.safe_load(WORKFLOW.read_text())["jobs"]["test"]["strategy"]["matri
 ]
 
 
-def venv_for(entry, project):
-    """This virtualenv when it is the entry's; else one built for the entry."""
+def venv_for(entry, project, baked):
+    """This virtualenv when it is the entry's; else one built for the entry: on
+    the kit's Python for the newest releases, a copy of that virtualenv with the
+    entry's Django (it also holds the Redis layer's packages, which the default
+    bake never imports; tests/test_readme.py installs exactly its own)."""
     here = "{}.{}".format(*sys.version_info[:2])
     if entry["python-version"] == here:
         return sys.executable
     python = require_python(entry["python-version"])
     name = f"matrix-py{entry['python-version']}"
-    return build_venv(name, python, project, [entry["django"]])
+    base = None
+    if entry["python-version"] == HIGHEST_PYTHON:
+        base = highest_venv(baked("redis"))
+    return build_venv(name, python, project, [entry["django"]], base=base)
 
 
 def test_the_matrix_names_each_supported_python_once():
     assert [entry["python-version"] for entry in MATRIX] == ["3.11", "3.12", "3.13"]
 
 
-# Run elsewhere: this virtualenv's pair (test_bake.py) and the workflow's own
+# Run elsewhere: this virtualenv's pair (test_readme.py) and the workflow's own
 # second Python (test_ci_workflow.py picks 3.13 first).
 COVERED_ELSEWHERE = {"{}.{}".format(*sys.version_info[:2]), "3.13"}
 HERE = [entry for entry in MATRIX if entry["python-version"] not in COVERED_ELSEWHERE]
@@ -49,7 +61,7 @@ HERE = [entry for entry in MATRIX if entry["python-version"] not in COVERED_ELSE
 )
 def test_the_bakes_suite_passes_on(entry, baked):
     project = baked("in-memory")
-    python = venv_for(entry, project)
+    python = venv_for(entry, project, baked)
     django = subprocess.run(
         [
             str(python),
