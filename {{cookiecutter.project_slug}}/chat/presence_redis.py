@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 # Redis commands one process runs at once: a burst of joins waits its turn
 # rather than emptying redis-py's pool, which raises when it is empty.
 CONCURRENT_COMMANDS = 10
+# How long a server shutting down waits for its sockets' last removals.
+LAST_WRITE_SECONDS = 2
 
 
 def members_key(room):
@@ -111,12 +113,8 @@ class Presence:
             self.heartbeat = None
         return entry
 
-    async def leave(self, room, channel):
-        entry = self.forget(room, channel)
-        if entry is not None:
-            await self.remove(room, *entry)
-
     def leave_soon(self, room, channel):
+        """Forget the socket now (no heartbeat refreshes it); Redis hears in a task."""
         entry = self.forget(room, channel)
         if entry is not None:
             self.track(asyncio.create_task(logged(room, self.remove(room, *entry))))
@@ -126,7 +124,14 @@ class Presence:
             pipeline.zrem(members_key(room), member)
             self.claim(pipeline, room)
 
-        _, claimed = await self.execute(fill)
+        try:
+            _, claimed = await self.execute(fill)
+        except asyncio.CancelledError:
+            # Only the event loop's end cancels it (a server shutting down):
+            # the member still leaves the set, with no announcement.
+            async with asyncio.timeout(LAST_WRITE_SECONDS):
+                await self.execute(lambda p: p.zrem(members_key(room), member))
+            raise
         if claimed:
             self.announce_later(layer, room)
 
@@ -243,5 +248,6 @@ async def join(layer, room, channel, user_name):
     await logged(room, presence().join(layer, room, channel, user_name))
 
 
-async def leave(layer, room, channel):
-    await logged(room, presence().leave(room, channel))
+def leave(layer, room, channel):
+    """Count `channel` out of `room` at once; Redis hears of it in the background."""
+    presence().leave_soon(room, channel)
