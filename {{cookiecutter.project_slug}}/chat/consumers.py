@@ -5,6 +5,8 @@ included, receives {"type": "chat.message", "message": ..., "user": ...}.
 A bad frame gets {"type": "error", "error": ...}, only to its sender. Whenever
 the room's members change, each gets {"type": "chat.presence", "users": [the
 sorted names], "anonymous": <sockets without a user>} (chat/presence.py).
+To make another group consumer from this one, leave out the presence calls and
+chat_presence: presence is chat's own, on the CHAT_PRESENCE_* settings.
 https://channels.readthedocs.io/en/stable/tutorial/part_3.html
 """
 
