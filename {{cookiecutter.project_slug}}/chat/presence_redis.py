@@ -107,11 +107,7 @@ class Presence:
 
     def forget(self, room, channel):
         """This process's entry for the socket, removed; None if it had none."""
-        entry = self.sockets.pop((room, channel), None)
-        if not self.sockets and self.heartbeat is not None:
-            self.heartbeat.cancel()
-            self.heartbeat = None
-        return entry
+        return self.sockets.pop((room, channel), None)
 
     def leave_soon(self, room, channel):
         """Forget the socket now (no heartbeat refreshes it); Redis hears in a task."""
@@ -158,8 +154,12 @@ class Presence:
             log_failure("not announced", room, error)
 
     async def beat(self):
+        # It ends itself once no socket is left (the next join starts another):
+        # cancelled amid refresh_all, it would leave re-added sockets in groups.
         while True:
             await asyncio.sleep(settings.CHAT_PRESENCE_HEARTBEAT_SECONDS)
+            if not self.sockets:
+                return
             try:
                 # Back from an outage: what the rooms heard may be stale.
                 await self.refresh_all(announce_all=self.heartbeat_failing)
