@@ -5,6 +5,8 @@ included, receives {"type": "chat.message", "message": ..., "user": ...}.
 A bad frame gets {"type": "error", "error": ...}, only to its sender. Whenever
 the room's members change, each gets {"type": "chat.presence", "users": [the
 sorted names], "anonymous": <sockets without a user>} (chat/presence.py).
+To make another group consumer from this one, leave out the presence calls and
+chat_presence: presence is chat's own, on the CHAT_PRESENCE_* settings.
 https://channels.readthedocs.io/en/stable/tutorial/part_3.html
 """
 
@@ -46,9 +48,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
 
     async def disconnect(self, close_code):
-        await presence.leave(
-            self.channel_layer, self.room_group_name, self.channel_name
-        )
+        # At once, with no Redis round trip to wait for (presence.leave).
+        presence.leave(self.channel_layer, self.room_group_name, self.channel_name)
         await self.channel_layer.group_discard(self.room_group_name, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):

@@ -71,5 +71,6 @@ async def join(layer, room, channel, user_name):
     _presence.join(layer, room, channel, user_name)
 
 
-async def leave(layer, room, channel):
+def leave(layer, room, channel):
+    """Count `channel` out of `room`, at once, and say so."""
     _presence.leave(layer, room, channel)

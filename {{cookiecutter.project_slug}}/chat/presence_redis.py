@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 # Redis commands one process runs at once: a burst of joins waits its turn
 # rather than emptying redis-py's pool, which raises when it is empty.
 CONCURRENT_COMMANDS = 10
+# How long a server shutting down waits for its sockets' last removals.
+LAST_WRITE_SECONDS = 2
 
 
 def members_key(room):
@@ -105,18 +107,10 @@ class Presence:
 
     def forget(self, room, channel):
         """This process's entry for the socket, removed; None if it had none."""
-        entry = self.sockets.pop((room, channel), None)
-        if not self.sockets and self.heartbeat is not None:
-            self.heartbeat.cancel()
-            self.heartbeat = None
-        return entry
-
-    async def leave(self, room, channel):
-        entry = self.forget(room, channel)
-        if entry is not None:
-            await self.remove(room, *entry)
+        return self.sockets.pop((room, channel), None)
 
     def leave_soon(self, room, channel):
+        """Forget the socket now (no heartbeat refreshes it); Redis hears in a task."""
         entry = self.forget(room, channel)
         if entry is not None:
             self.track(asyncio.create_task(logged(room, self.remove(room, *entry))))
@@ -126,7 +120,14 @@ class Presence:
             pipeline.zrem(members_key(room), member)
             self.claim(pipeline, room)
 
-        _, claimed = await self.execute(fill)
+        try:
+            _, claimed = await self.execute(fill)
+        except asyncio.CancelledError:
+            # Only the event loop's end cancels it (a server shutting down):
+            # the member still leaves the set, with no announcement.
+            async with asyncio.timeout(LAST_WRITE_SECONDS):
+                await self.execute(lambda p: p.zrem(members_key(room), member))
+            raise
         if claimed:
             self.announce_later(layer, room)
 
@@ -153,8 +154,12 @@ class Presence:
             log_failure("not announced", room, error)
 
     async def beat(self):
+        # It ends itself once no socket is left (the next join starts another):
+        # cancelled amid refresh_all, it would leave re-added sockets in groups.
         while True:
             await asyncio.sleep(settings.CHAT_PRESENCE_HEARTBEAT_SECONDS)
+            if not self.sockets:
+                return
             try:
                 # Back from an outage: what the rooms heard may be stale.
                 await self.refresh_all(announce_all=self.heartbeat_failing)
@@ -243,5 +248,6 @@ async def join(layer, room, channel, user_name):
     await logged(room, presence().join(layer, room, channel, user_name))
 
 
-async def leave(layer, room, channel):
-    await logged(room, presence().leave(room, channel))
+def leave(layer, room, channel):
+    """Count `channel` out of `room` at once; Redis hears of it in the background."""
+    presence().leave_soon(room, channel)

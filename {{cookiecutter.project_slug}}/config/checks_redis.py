@@ -18,50 +18,34 @@ SENTINEL_HINT = (
 
 @checks.register()
 def check_redis_servers(app_configs, **kwargs):
+    sentinels = redis_servers.REDIS_SENTINELS
+    master = redis_servers.REDIS_SENTINEL_MASTER
     problems = []
-    if redis_servers.REDIS_SENTINELS and not redis_servers.REDIS_SENTINEL_MASTER:
-        problems.append(
-            checks.Error(
-                "REDIS_SENTINELS is set but REDIS_SENTINEL_MASTER is not: the"
-                " sentinels cannot be asked for a primary without its name.",
-                hint=SENTINEL_HINT,
-                id="config.E001",
-            )
+    if sentinels and not master:
+        message = (
+            "REDIS_SENTINELS is set but REDIS_SENTINEL_MASTER is not: the"
+            " sentinels cannot be asked for a primary without its name."
         )
+        problems.append(checks.Error(message, hint=SENTINEL_HINT, id="config.E001"))
     if redis_servers.BAD_SENTINELS:
-        problems.append(
-            checks.Error(
-                f"REDIS_SENTINELS has entries that are not host:port:"
-                f" {', '.join(repr(entry) for entry in redis_servers.BAD_SENTINELS)}.",
-                hint="Write each sentinel as host:port (IPv6: [::1]:26379),"
-                " comma-separated.",
-                id="config.E002",
-            )
+        bad = ", ".join(repr(entry) for entry in redis_servers.BAD_SENTINELS)
+        message = f"REDIS_SENTINELS has entries that are not host:port: {bad}."
+        hint = "Write each sentinel as host:port (IPv6: [::1]:26379), comma-separated."
+        problems.append(checks.Error(message, hint=hint, id="config.E002"))
+    if master and not sentinels:
+        message = (
+            "REDIS_SENTINEL_MASTER is set but REDIS_SENTINELS is not: the"
+            " project would use REDIS_URL and never ask a sentinel."
         )
-    if redis_servers.REDIS_SENTINEL_MASTER and not redis_servers.REDIS_SENTINELS:
-        problems.append(
-            checks.Error(
-                "REDIS_SENTINEL_MASTER is set but REDIS_SENTINELS is not: the"
-                " project would use REDIS_URL and never ask a sentinel.",
-                hint=SENTINEL_HINT,
-                id="config.E003",
-            )
+        problems.append(checks.Error(message, hint=SENTINEL_HINT, id="config.E003"))
+    if sentinels and redis_servers.REDIS_URL_SET:
+        message = (
+            "REDIS_URL is set but ignored: with REDIS_SENTINELS the"
+            " sentinels name the Redis server."
         )
-    if redis_servers.REDIS_SENTINELS and redis_servers.REDIS_URL_SET:
-        problems.append(
-            checks.Warning(
-                "REDIS_URL is set but ignored: with REDIS_SENTINELS the"
-                " sentinels name the Redis server.",
-                hint="Leave REDIS_URL empty (in .env too) where REDIS_SENTINELS"
-                " is set.",
-                id="config.W001",
-            )
-        )
-    if redis_servers.REDIS_SENTINEL_PASSWORD and not redis_servers.REDIS_SENTINELS:
-        problems.append(
-            checks.Warning(
-                "REDIS_SENTINEL_PASSWORD is set but ignored: REDIS_SENTINELS is not.",
-                id="config.W002",
-            )
-        )
+        hint = "Leave REDIS_URL empty (in .env too) where REDIS_SENTINELS is set."
+        problems.append(checks.Warning(message, hint=hint, id="config.W001"))
+    if redis_servers.REDIS_SENTINEL_PASSWORD and not sentinels:
+        message = "REDIS_SENTINEL_PASSWORD is set but ignored: REDIS_SENTINELS is not."
+        problems.append(checks.Warning(message, id="config.W002"))
     return problems

@@ -1,15 +1,12 @@
 """Where Redis is: REDIS_URL or Sentinel, and the checks that refuse contradictions."""
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from config.redis_servers import parse_address
+from tests.processes import PROJECT_DIR, run_python
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 SENTINELS = "10.0.0.1:26379,sentinel-2:26380,[::1]:26381"
 
 
@@ -21,15 +18,8 @@ def run_project(arguments, **variables):
     environment["DJANGO_ENV_FILE"] = str(PROJECT_DIR / "no-such-file")
     environment["DJANGO_SECRET_KEY"] = "s" * 50
     environment.update(variables)
-    result = subprocess.run(
-        [sys.executable, *arguments],
-        cwd=PROJECT_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    return result.returncode, result.stdout + result.stderr
+    status, output, errors = run_python(arguments, environment)
+    return status, output + errors
 
 
 def setting(expression, **variables):

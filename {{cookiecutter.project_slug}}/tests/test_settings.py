@@ -1,31 +1,20 @@
 """Settings come from the environment, safely by default."""
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_list, env_number, env_str, read_env_file
+from tests.processes import PROJECT_DIR, run_python
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 
-
-def run_python(arguments, environment):
-    """Run this interpreter in the project directory; return its stripped output."""
-    result = subprocess.run(
-        [sys.executable, *arguments],
-        cwd=PROJECT_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
+def output_of(arguments, environment):
+    """The stripped output of this interpreter on `arguments`, which must succeed."""
+    status, output, errors = run_python(arguments, environment)
+    assert status == 0, errors
+    return output.strip()
 
 
 def settings_without_environment(expression, **variables):
@@ -40,7 +29,7 @@ def settings_without_environment(expression, **variables):
     environment["DJANGO_SECRET_KEY"] = "s" * 50
     environment.update(variables)
     code = f"from config import settings; print({expression})"
-    return run_python(["-c", code], environment)
+    return output_of(["-c", code], environment)
 
 
 def test_debug_is_off_unless_asked_for():
@@ -99,7 +88,7 @@ def test_the_deployment_checklist_passes_behind_tls():
         "DJANGO_HTTPS": "true",
         "DJANGO_ALLOWED_HOSTS": "example.com",
     }
-    run_python(
+    output_of(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], environment
     )
 
@@ -146,7 +135,7 @@ def test_the_hsts_header_behind_tls(tmp_path):
         "DJANGO_HTTPS": "true",
         "DJANGO_ALLOWED_HOSTS": "example.com",
     }
-    assert run_python(["-c", code], environment) == "200 max-age=3600"
+    assert output_of(["-c", code], environment) == "200 max-age=3600"
 
 
 def test_database_connections_are_kept_only_when_asked():
