@@ -1,6 +1,7 @@
 """The interception middleware: observe, change and drop messages both ways."""
 
 import pytest
+from autobahn.exception import Disconnected
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.testing import WebsocketCommunicator
 
@@ -160,21 +161,31 @@ async def test_other_scopes_pass_straight_through():
 
 
 class ServerWhoseClientLeft:
-    """What uvicorn does when the client is gone before the application hears:
-    a send raises ClientDisconnected, an OSError."""
+    """A server whose client is gone before the application hears: uvicorn's send
+    raises ClientDisconnected, an OSError; daphne's, in the close handshake,
+    autobahn's Disconnected."""
 
-    def __init__(self):
+    def __init__(self, error):
         self.accepted = False
+        self.error = error
 
     async def send(self, message):
         if message["type"] == "websocket.accept":
             self.accepted = True
             return
-        raise ConnectionResetError("the client left")
+        raise self.error
 
 
-async def test_a_send_to_a_client_that_left_is_dropped_quietly():
-    server = ServerWhoseClientLeft()
+@pytest.mark.parametrize(
+    "error",
+    [
+        ConnectionResetError("the client left"),
+        Disconnected("Attempt to send on a closed protocol"),
+    ],
+    ids=["uvicorn", "daphne"],
+)
+async def test_a_send_to_a_client_that_left_is_dropped_quietly(error):
+    server = ServerWhoseClientLeft(error)
     inbox = [
         {"type": "websocket.connect"},
         {"type": "websocket.receive", "text": "hello"},

@@ -6,6 +6,15 @@ sends from the application are dropped quietly. Example: realtime_kit/README.md.
 https://asgi.readthedocs.io/en/latest/specs/www.html#websocket
 """
 
+try:  # daphne's websockets (autobahn): a send in the close handshake raises this
+    from autobahn.exception import Disconnected
+except ImportError:  # no daphne installed
+    Disconnected = OSError
+
+# A send to a client that left before the application heard of it: uvicorn raises
+# ClientDisconnected (an OSError), daphne autobahn's Disconnected.
+CLIENT_GONE = (OSError, Disconnected)
+
 
 def client_address(scope):
     """The client's "host:port" from the scope, for log lines."""
@@ -98,9 +107,7 @@ class WebsocketInterceptionMiddleware:
                 connection.closed = True
             try:
                 await send(message)
-            except OSError:
-                # The client left before the application heard of it (uvicorn
-                # raises ClientDisconnected): its disconnect is on its way.
+            except CLIENT_GONE:  # its disconnect is on its way to the application
                 connection.closed = True
 
         # A middleware that does not look at what the client sends passes the
