@@ -42,7 +42,7 @@ USER_EDITS = [
 ]
 # The template's next commit, each (file under the template, before, after).
 TEMPLATE_CHANGES = [
-    ("realtime_kit/__init__.py", '__version__ = "1.1.0"', '__version__ = "1.1.1"'),
+    ("realtime_kit/__init__.py", '__version__ = "1.1.1"', '__version__ = "1.1.2"'),
     (
         "realtime_kit/close_codes.py",
         "INTERNAL_ERROR = 4011  # RFC 6455 1011: the channel layer failed",
@@ -199,7 +199,7 @@ def test_updates_keep_the_users_edits_and_report_conflicts(template_clone, bakes
 
     for path, before, after in TEMPLATE_CHANGES:
         replace(template_clone / SAMPLE / path, before, after)
-    new_commit = commit_all(template_clone, "Kit 1.1.1, a chat setting")
+    new_commit = commit_all(template_clone, "Kit 1.1.2, a chat setting")
 
     for made_by, project in bakes.items():
         behind = cruft("check", cwd=project)
@@ -225,14 +225,14 @@ def test_updates_keep_the_users_edits_and_report_conflicts(template_clone, bakes
         state = json.loads((project / ".cruft.json").read_text())
         assert state["commit"] == new_commit
         assert cruft("check", cwd=project).returncode == 0
-        commit_all(project, "cruft update: kit 1.1.1")
+        commit_all(project, "cruft update: kit 1.1.2")
 
     project = bakes["cookiecutter"]
     kit = run(
         sys.executable, "-c", "import realtime_kit; print(realtime_kit.__version__)",
         cwd=project,
     )  # fmt: skip
-    assert kit.stdout.strip() == "1.1.1"
+    assert kit.stdout.strip() == "1.1.2"
     run(sys.executable, "manage.py", "check", cwd=project)
     started = time.monotonic()
     suite = run(

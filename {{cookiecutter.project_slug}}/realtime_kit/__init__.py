@@ -4,4 +4,4 @@ Replace the whole folder to upgrade it; what changed is in CHANGELOG.md, why it
 exists in README.md. Nothing here imports the project's apps.
 """
 
-__version__ = "1.1.0"
+__version__ = "1.1.1"
