@@ -19,18 +19,15 @@ import asyncio
 import json
 import sqlite3
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from websockets.asyncio.client import connect
 
-from benchmarks.run import BAKE_ENV, LOGIN_PAGE, PASSWORD
+from benchmarks.run import BAKE_ENV, collect_static, create_users, log_in
 from tests.baking import bake
 from tests.servers import RedisServer, TaskWorker, Uvicorn
-from tests.web import WebClient
 
 OWNERS, JOBS_PER_OWNER = 10, 5
 TRIGGER = """
@@ -40,31 +37,7 @@ CREATE TRIGGER IF NOT EXISTS bench_step AFTER UPDATE OF step ON tasks_job BEGIN
     new.id, new.step, (julianday('now') - 2440587.5) * 86400.0);
 END;
 """
-USERS = """
-from django.contrib.auth import get_user_model
-for n in range({owners}):
-    get_user_model().objects.create_user(f"bench-{{n}}", password={password!r})
-"""
-
-
-def manage(server, *arguments):
-    subprocess.run(
-        [sys.executable, "manage.py", *arguments],
-        cwd=server.cwd,
-        env=server.environment,
-        capture_output=True,
-        check=True,
-        timeout=120,
-    )
-
-
-def log_in(server, n):
-    """The Cookie header of a real login: the page's form, with its CSRF token."""
-    client = WebClient(server)
-    client.post_form(LOGIN_PAGE, {"username": f"bench-{n}", "password": PASSWORD})
-    if not any(cookie.name == "sessionid" for cookie in client.cookies):
-        raise RuntimeError(f"bench-{n}: no session cookie after logging in")
-    return client.cookie_header()
+OWNER_ROWS = [f"owner-{n}" for n in range(OWNERS)]  # users bench-owner-<n>
 
 
 async def owner(server, cookie, steps, received):
@@ -115,14 +88,14 @@ def main():
         redis = RedisServer(directory).start()
         env["REDIS_URL"] = redis.url
     server = Uvicorn(project, directory / "serve.log", env=env)
-    manage(server, "collectstatic", "--no-input", "-v", "0")
+    collect_static(server)()
     server.start()
-    manage(server, "shell", "-c", USERS.format(owners=OWNERS, password=PASSWORD))
+    create_users(OWNER_ROWS, server)
     with sqlite3.connect(database) as connection:
         connection.executescript(TRIGGER)
     worker = TaskWorker(project, directory / "worker.log", env=env).start()
     try:
-        cookies = [log_in(server, n) for n in range(OWNERS)]
+        cookies = [log_in(row, server)[1] for row in OWNER_ROWS]
         received = []
 
         async def run():
